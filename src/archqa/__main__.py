@@ -1,0 +1,3 @@
+from archqa.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""`archqa generate` (filled in by the generate issue)."""

@@ -1,0 +1,72 @@
+"""`archqa validate`: run every rule over documents and print the reports."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from archqa.cli.app import cli, handle_errors
+
+
+def parse_mix(value: str) -> tuple[int, int, int]:
+    """'20/40/40' -> (20, 40, 40); the three parts must add up to 100."""
+    from archqa.errors import ConfigError
+
+    parts = value.replace(",", "/").split("/")
+    try:
+        nums = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(f"--mix {value!r}: write three whole percentages like 20/40/40") from None
+    if len(nums) != 3 or sum(nums) != 100 or min(nums) < 0:
+        raise ConfigError(f"--mix {value!r}: give three percentages (F/I/A) that add up to 100, like 20/40/40")
+    return nums[0], nums[1], nums[2]
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format: text for people, json for scripts.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
+@click.option(
+    "--mix",
+    default=None,
+    metavar="F/I/A",
+    help="Target difficulty mix when the document states no blueprint [default: 20/40/40].",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary and score, not each finding.")
+@handle_errors
+def validate(files: tuple[str, ...], fmt: str, strict: bool, mix: str | None, quiet: bool) -> None:
+    """Check documents against every rule and print findings and a computed score.
+
+    Exit status: 0 when no file has errors, 1 when one has (with --strict,
+    warnings count too), 2 when a file cannot be read as a document.
+    """
+    from archqa.errors import InputError
+    from archqa.validate import ValidationConfig, validate_file
+    from archqa.validate.report import render_json, render_text
+
+    config = ValidationConfig(mix=parse_mix(mix)) if mix else ValidationConfig()
+    reports = []
+    unreadable = 0
+    for path in files:
+        try:
+            reports.append(validate_file(path, config))
+        except InputError as exc:
+            unreadable += 1
+            click.echo(f"archqa: {exc}", err=True)
+    if fmt == "json":
+        click.echo(render_json(reports))
+    else:
+        for r in reports:
+            click.echo(render_text(r, findings=not quiet))
+    if unreadable:
+        sys.exit(2)
+    if any(not r.ok(strict) for r in reports):
+        sys.exit(1)

@@ -1,0 +1,38 @@
+"""The exceptions archqa raises. Every message says what, where and how to fix it."""
+
+from __future__ import annotations
+
+
+class ArchqaError(Exception):
+    """Base class of every error archqa raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(ArchqaError):
+    """A file cannot be read as a document: encoding, binary, empty, truncated."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, line: int | None, message: str, fix: str = "") -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        self.fix = fix
+        where = f"{path}:{line}" if line else path
+        text = f"{where}: {message}"
+        if fix:
+            text += f" ({fix})"
+        super().__init__(text)
+
+
+class BlueprintError(ArchqaError):
+    """A blueprint or generate option is malformed or cannot be met by the bank."""
+
+    exit_code = 2
+
+
+class ConfigError(ArchqaError):
+    """A command-line option or configuration value is invalid."""
+
+    exit_code = 2

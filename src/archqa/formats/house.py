@@ -1,0 +1,776 @@
+"""Read and write the house Markdown format (see docs/house-format.md)."""
+
+from __future__ import annotations
+
+import builtins
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archqa.errors import InputError
+from archqa.formats.blocks import Block, list_items, parse_blocks, slugify, table_rows
+from archqa.formats.source import decode
+from archqa.model import (
+    BibEntry,
+    Blueprint,
+    CodeExample,
+    Diagram,
+    Difficulty,
+    GlossaryEntry,
+    MetricRow,
+    Provenance,
+    Question,
+    QuestionSet,
+    Tool,
+    Topic,
+    TradeOffRow,
+    stable_id,
+)
+
+QUESTION_HEADING = re.compile(r"^(?:(?:Q|Question\s*)(\d+)\s*[:.)\-–]\s*(.+)|(\d+)[.)]\s+(.+\?))$", re.I)
+TOPIC_HEADING = re.compile(r"^Topic\s+\d+\s*[:.\-–]\s*(.+)$", re.I)
+LABEL = re.compile(r"^\s*\*\*([A-Za-z][A-Za-z &/\-]*?)\s*:?\*\*\s*:?\s*")
+SOURCE_COMMENT = re.compile(r"<!--\s*archqa:source\s+(.+):(\d+)\s*-->")
+DIAGRAM_KINDS = {"mermaid"}
+
+FIELD_ALIASES = {
+    "id": "id",
+    "difficulty": "difficulty",
+    "level": "difficulty",
+    "type": "type",
+    "tags": "tags",
+    "key insight": "key_insight",
+    "insight": "key_insight",
+    "tl;dr": "key_insight",
+    "answer": "answer",
+    "key points": "key_points",
+    "rubric": "key_points",
+    "implementation": "code",
+    "code": "code",
+    "example": "code",
+    "code example": "code",
+    "diagram": "diagram",
+    "architecture diagram": "diagram",
+    "metrics": "metrics",
+    "trade-offs": "tradeoffs",
+    "tradeoffs": "tradeoffs",
+    "trade offs": "tradeoffs",
+    "related": "related",
+    "related questions": "related",
+    "overview": "overview",
+    "blueprint": "blueprint",
+    "total": "total",
+}
+
+
+@dataclass
+class QuestionLines:
+    """1-based source lines of a question's parts, for findings."""
+
+    heading: int
+    fields: dict[str, int] = field(default_factory=dict)
+    code: list[int] = field(default_factory=list)
+    diagrams: list[int] = field(default_factory=list)
+    end: int = 0
+
+
+@dataclass
+class FenceInfo:
+    """A fenced block anywhere in the document."""
+
+    line: int
+    end: int
+    info: str
+    content: str
+    closed: bool
+    question: int | None
+
+
+@dataclass
+class TableInfo:
+    """A table block and the question it belongs to (None outside questions)."""
+
+    block: Block
+    question: int | None
+    label: str
+
+
+@dataclass
+class Prose:
+    """A piece of prose (paragraph, list item, heading) with its line and section."""
+
+    line: int
+    text: str
+    section: str
+    question: int | None
+
+
+@dataclass
+class ParsedDocument:
+    """A document read from Markdown: the model plus where each part came from."""
+
+    path: str
+    text: str
+    lines: list[str]
+    set: QuestionSet
+    qlines: list[QuestionLines] = field(default_factory=list)
+    fences: list[FenceInfo] = field(default_factory=list)
+    tables: list[TableInfo] = field(default_factory=list)
+    prose: list[Prose] = field(default_factory=list)
+    headings: list[tuple[int, int, str]] = field(default_factory=list)
+    contents: list[tuple[int, str, str]] = field(default_factory=list)
+    topic_table: TableInfo | None = None
+    topic_lines: dict[str, int] = field(default_factory=dict)
+    ref_lines: dict[str, int] = field(default_factory=dict)
+    ref_headings: dict[str, tuple[int, str]] = field(default_factory=dict)
+    report_line: int = 0
+    related_raw: list[list[tuple[str, int]]] = field(default_factory=list)
+
+    @property
+    def anchors(self) -> builtins.set[str]:
+        seen: dict[str, int] = {}
+        out: builtins.set[str] = builtins.set()
+        for _, _, text in self.headings:
+            slug = slugify(text)
+            n = seen.get(slug, 0)
+            out.add(slug if n == 0 else f"{slug}-{n}")
+            seen[slug] = n + 1
+        return out
+
+
+def _label(text: str) -> tuple[str | None, str]:
+    m = LABEL.match(text)
+    if not m:
+        return None, text
+    name = m.group(1).strip().lower()
+    return FIELD_ALIASES.get(name, "other:" + m.group(1).strip()), text[m.end() :]
+
+
+def _meta_parts(text: str) -> list[tuple[str, str]]:
+    """Split ``**ID**: x | **Difficulty**: y`` into (field, value) pairs."""
+    parts = []
+    for seg in re.split(r"\s+\|\s+(?=\*\*)", text.strip()):
+        key, rest = _label(seg)
+        if key:
+            parts.append((key, rest.strip()))
+    return parts
+
+
+def _backticks(text: str) -> list[str]:
+    found = re.findall(r"`([^`]+)`", text)
+    if found:
+        return [x.strip() for x in found]
+    return [x.strip() for x in re.split(r"[,;]", text) if x.strip()]
+
+
+def _bib_entries(raw: str, prefix: str) -> list[tuple[int, str, str]]:
+    """(line offset, id, rest) of each ``**X1.** ...`` entry in a references block."""
+    out: list[tuple[int, str, str]] = []
+    pat = re.compile(r"^\s*(?:[-*+]\s+)?\*\*\[?(" + prefix + r"\d+)\]?\.?(.*?)\*\*\s*(.*)$")
+    for off, line in enumerate(raw.split("\n")):
+        m = pat.match(line)
+        if m:
+            head = m.group(2).strip().rstrip(".:").strip()
+            rest = m.group(3).rstrip()
+            out.append((off, m.group(1), (head + "\x00" + rest) if head else rest))
+        elif out and line.strip():
+            o, i, r = out[-1]
+            out[-1] = (o, i, r + " " + line.strip())
+    return out
+
+
+def _split_head(rest: str) -> tuple[str, str]:
+    if "\x00" in rest:
+        head, body = rest.split("\x00", 1)
+        return head.strip(), re.sub(r"^\s*[–—:-]\s*", "", body).strip()
+    m = re.match(r"^(.+?)\s+[–—-]\s+(.*)$", rest)
+    if m:
+        return m.group(1).strip(), m.group(2).strip()
+    return rest.strip(), ""
+
+
+def parse_blueprint(text: str) -> Blueprint:
+    """Parse ``count 26 | mix 20/40/40 | topics a:3, b | focus x | languages y | seed 1``."""
+    bp: dict[str, object] = {}
+    for part in text.split("|"):
+        part = part.strip()
+        if not part:
+            continue
+        key, _, value = part.partition(" ")
+        key = key.lower()
+        value = value.strip()
+        if key == "count":
+            bp["count"] = int(value)
+        elif key == "mix":
+            nums = [int(x) for x in re.findall(r"\d+", value)]
+            if len(nums) == 3:
+                bp["mix"] = tuple(nums)
+        elif key == "topics":
+            topics: dict[str, int | None] = {}
+            for item in value.split(","):
+                name, _, quota = item.strip().partition(":")
+                if name.strip():
+                    topics[name.strip()] = int(quota) if quota.strip() else None
+            bp["topics"] = topics
+        elif key in ("focus", "languages"):
+            bp[key] = [x.strip() for x in value.split(",") if x.strip()]
+        elif key == "seed":
+            bp["seed"] = int(value)
+    return Blueprint.model_validate(bp)
+
+
+def format_blueprint(bp: Blueprint) -> str:
+    parts = [f"count {bp.count}", "mix " + "/".join(str(x) for x in bp.mix)]
+    if bp.topics:
+        parts.append("topics " + ", ".join(k if v is None else f"{k}:{v}" for k, v in bp.topics.items()))
+    if bp.focus:
+        parts.append("focus " + ", ".join(bp.focus))
+    if bp.languages:
+        parts.append("languages " + ", ".join(bp.languages))
+    parts.append(f"seed {bp.seed}")
+    return " | ".join(parts)
+
+
+class _Reader:
+    def __init__(self, text: str, path: str) -> None:
+        self.path = path
+        self.lines, self.blocks = parse_blocks(text)
+        self.doc = ParsedDocument(path=path, text=text, lines=self.lines, set=QuestionSet())
+        self.section = ""
+        self.topic: str = ""
+        self.sub = ""
+        self.q: Question | None = None
+        self.ql: QuestionLines | None = None
+        self.field: str | None = None
+        self.questions: list[Question] = []
+        self.topics: list[Topic] = []
+        self.title_seen = False
+        self.report_start: int | None = None
+        self.report_end: int | None = None
+
+    # -- helpers -------------------------------------------------------
+    def _prose(self, line: int, text: str) -> None:
+        qi = len(self.questions) - 1 if self.q is not None else None
+        self.doc.prose.append(Prose(line, text, self.section, qi))
+
+    def _close_question(self, end: int) -> None:
+        if self.q is not None and self.ql is not None:
+            self.ql.end = end
+        self.q = None
+        self.ql = None
+        self.field = None
+
+    # -- main loop -----------------------------------------------------
+    def run(self) -> ParsedDocument:
+        for b in self.blocks:
+            if b.kind == "heading":
+                self._heading(b)
+            elif b.kind == "fence" or b.kind == "code_block":
+                self._fence(b)
+            elif b.kind == "table":
+                self._table(b)
+            elif b.kind == "paragraph":
+                self._paragraph(b)
+            elif b.kind in ("bullet_list", "ordered_list"):
+                self._list(b)
+            elif b.kind == "html_block":
+                self._html(b)
+            elif b.kind == "hr":
+                if self.q is not None:
+                    self.field = None
+            elif b.kind == "blockquote":
+                self._other(b)
+        self._close_question(len(self.lines))
+        s = self.doc.set
+        s.topics = self.topics
+        s.questions = self.questions
+        self._resolve_related()
+        if self.report_start is not None:
+            body = self.lines[self.report_start : self.report_end or len(self.lines)]
+            while body and body[-1].strip() in ("", "---"):
+                body.pop()
+            s.report = "\n".join(body).strip()
+        return self.doc
+
+    def _heading(self, b: Block) -> None:
+        text = (
+            self.lines[b.start].strip().lstrip("#").strip().rstrip("#").strip()
+            if b.tokens[0].markup.startswith("#")
+            else b.inline.strip()
+        )
+        self.doc.headings.append((b.line, b.level, text))
+        self._prose(b.line, text)
+        lvl = b.level
+        low = text.lower()
+        qm = QUESTION_HEADING.match(text)
+        if lvl == 1 and not self.title_seen and not qm:
+            self.title_seen = True
+            self.doc.set.title = text
+            self._close_question(b.start)
+            self.section = "title"
+            return
+        if lvl <= 2 and not qm:
+            self._close_question(b.start)
+            if self.section == "report" and self.report_end is None:
+                self.report_end = b.start
+            self.sub = ""
+            if "contents" in low and len(low) < 30:
+                self.section = "contents"
+            elif low.startswith("topic area"):
+                self.section = "topic_areas"
+            elif low.startswith("references"):
+                self.section = "references"
+            elif low.startswith("validation report"):
+                self.section = "report"
+                self.doc.report_line = b.line
+                self.report_start = b.end
+                self.report_end = None
+            elif any(low.startswith(k) for k in ("glossary", "bibliography", "tools")):
+                self.section = "references"
+                self.sub = low.split()[0]
+                self.doc.ref_headings[self.sub] = (b.line, text)
+            else:
+                self.section = "topic"
+                tm = TOPIC_HEADING.match(text)
+                self.topic = tm.group(1).strip() if tm else text
+                self.topics.append(Topic(name=self.topic))
+                self.doc.topic_lines[self.topic] = b.line
+            return
+        if self.section == "references" and not qm:
+            self.sub = low.split()[0] if low else ""
+            self.doc.ref_headings[self.sub] = (b.line, text)
+            return
+        if qm:
+            self._close_question(b.start)
+            if self.section != "topic":
+                self.section = "topic"
+                if not self.topics:
+                    self.topic = self.topic or "General"
+                    self.topics.append(Topic(name=self.topic))
+            title = (qm.group(2) or qm.group(4)).strip()
+            self.q = Question(
+                id="",
+                number=int(qm.group(1) or qm.group(3)),
+                title=title,
+                topic=self.topic,
+                provenance=Provenance(file=self.path, line=b.line),
+            )
+            self.ql = QuestionLines(heading=b.line)
+            self.questions.append(self.q)
+            self.doc.qlines.append(self.ql)
+            self.doc.related_raw.append([])
+            self.field = None
+            return
+        # Any other heading inside a question ends its current field.
+        if self.q is not None:
+            self.field = "other"
+
+    def _html(self, b: Block) -> None:
+        m = SOURCE_COMMENT.search(b.raw)
+        if m and self.q is not None:
+            self.q.provenance = Provenance(file=m.group(1).strip(), line=int(m.group(2)))
+        elif self.q is not None and self.field == "answer":
+            self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
+
+    def _fence(self, b: Block) -> None:
+        info = b.fence_info.split()[0] if b.fence_info else ""
+        content = b.tokens[0].content
+        if content.endswith("\n"):
+            content = content[:-1]
+        qi = len(self.questions) - 1 if self.q is not None else None
+        self.doc.fences.append(FenceInfo(b.line, b.end, info, content, b.fence_closed, qi))
+        if self.q is None or self.ql is None:
+            return
+        if info.lower() in DIAGRAM_KINDS or (self.field == "diagram" and not info):
+            self.q.diagrams.append(Diagram(kind=info.lower() or "text", source=content))
+            self.ql.diagrams.append(b.line)
+        else:
+            self.q.code.append(CodeExample(language=info, code=content))
+            self.ql.code.append(b.line)
+
+    def _table(self, b: Block) -> None:
+        qi = len(self.questions) - 1 if self.q is not None else None
+        label = self.field or self.section
+        info = TableInfo(b, qi, label)
+        self.doc.tables.append(info)
+        header, rows = table_rows(b)
+        for line, cells in rows:
+            self._prose(line, " ".join(cells))
+        if self.section == "topic_areas" and self.q is None:
+            self.doc.topic_table = info
+            return
+        if self.q is None:
+            return
+        low = [h.lower() for h in header]
+        if self.field == "metrics" or (low[:1] == ["metric"]):
+            for _, cells in rows:
+                cells = (cells + ["", "", ""])[:3]
+                self.q.metrics.append(MetricRow(metric=cells[0], formula=cells[1], target=cells[2]))
+        elif self.field == "tradeoffs" or (low[:1] == ["approach"]):
+            for _, cells in rows:
+                cells = (cells + ["", "", "", ""])[:4]
+                self.q.tradeoffs.append(TradeOffRow(approach=cells[0], pros=cells[1], cons=cells[2], use_when=cells[3]))
+        elif self.field == "answer":
+            self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
+
+    def _list(self, b: Block) -> None:
+        items = list_items(b)
+        for line, text in items:
+            self._prose(line, text)
+        if self.section == "contents":
+            for line, text in items:
+                m = re.match(r"\[([^\]]+)\]\(#([^)]*)\)", text)
+                if m:
+                    self.doc.contents.append((line, m.group(1), m.group(2)))
+            return
+        if self.section == "references":
+            self._references(b)
+            return
+        if self.q is None or self.ql is None:
+            return
+        if self.field == "key_points":
+            self.q.key_points.extend(t for _, t in items)
+        elif self.field == "related":
+            for line, t in items:
+                self._related(t, line)
+        elif self.field in ("answer", "key_insight"):
+            self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
+        elif self.field is None or self.field.startswith("other"):
+            self.q.answer = (self.q.answer + "\n\n" + b.raw).strip() if self.q.answer else self.q.answer
+
+    def _other(self, b: Block) -> None:
+        self._prose(b.line, b.raw)
+        if self.q is not None and self.field == "answer":
+            self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
+
+    def _related(self, text: str, line: int) -> None:
+        assert self.q is not None
+        raw = self.doc.related_raw[-1]
+        for m in re.finditer(r"\[Q(\d+)\]\([^)]*\)|`([^`]+)`|\bQ(\d+)\b", text):
+            if m.group(2):
+                raw.append((m.group(2).strip(), line))
+            else:
+                raw.append(("#" + (m.group(1) or m.group(3)), line))
+
+    def _references(self, b: Block) -> None:
+        raw = b.raw if b.kind == "paragraph" else "\n".join(self.lines[b.start : b.end])
+        sub = self.sub
+        s = self.doc.set
+        if sub.startswith("gloss"):
+            for off, gid, rest in _bib_entries(raw, "G"):
+                term, body = _split_head(rest)
+                related: list[str] = []
+                m = re.search(r"\s*Related:\s*(.+)$", body)
+                if m:
+                    related = [x.strip() for x in m.group(1).split(",") if x.strip()]
+                    body = body[: m.start()].rstrip()
+                term = re.sub(r"\s*\[[A-Z]{2}\]$", "", term)
+                body = re.sub(r"^\[[A-Z]{2}\]\s*[–—:-]?\s*", "", body)
+                s.glossary.append(GlossaryEntry(id=gid, term=term, definition=body, related=related))
+                self.doc.ref_lines[gid] = b.line + off
+        elif sub.startswith("biblio") or sub.startswith("sources") or sub.startswith("further"):
+            for off, aid, rest in _bib_entries(raw, "[A-FH-SU-Z]"):
+                text = rest.replace("\x00", " ").strip() if not rest.startswith("\x00") else rest[1:].strip()
+                s.bibliography.append(BibEntry(id=aid, text=text))
+                self.doc.ref_lines[aid] = b.line + off
+        elif sub.startswith("tool"):
+            for off, tid, rest in _bib_entries(raw, "T"):
+                name, body = _split_head(rest)
+                url = ""
+                m = (
+                    re.search(r"<(https?://[^>]+)>\s*$", body)
+                    or re.search(r"\[([^\]\s]+)\]\s*$", body)
+                    or re.search(r"(https?://\S+)\s*$", body)
+                )
+                if m:
+                    url = m.group(1)
+                    body = body[: m.start()].rstrip()
+                s.tools.append(Tool(id=tid, name=name, description=body, url=url))
+                self.doc.ref_lines[tid] = b.line + off
+
+    def _paragraph(self, b: Block) -> None:
+        raw = b.raw
+        if self.section == "references":
+            self._prose(b.line, raw)
+            self._references(b)
+            return
+        if self.q is None or self.ql is None:
+            self._prose(b.line, raw)
+            key, rest = _label(raw)
+            if key == "blueprint":
+                try:
+                    self.doc.set.blueprint = parse_blueprint(rest)
+                except (ValueError, TypeError):
+                    pass
+            elif key == "overview" and self.section == "topic" and self.topics:
+                self.topics[-1].overview = rest.strip()
+            return
+        self._question_paragraph(b, raw)
+
+    def _question_paragraph(self, b: Block, raw: str) -> None:
+        q, ql = self.q, self.ql
+        assert q is not None and ql is not None
+        segments: list[tuple[int, str | None, str]] = []
+        for off, source_line in enumerate(raw.split("\n")):
+            key, rest = _label(source_line)
+            if key is not None:
+                segments.append((b.line + off, key, rest))
+            elif segments:
+                ln, k, r = segments[-1]
+                segments[-1] = (ln, k, r + "\n" + source_line)
+            else:
+                segments.append((b.line + off, None, source_line))
+        for line, key, rest in segments:
+            self._prose(line, rest if key else rest)
+            if key is None:
+                self._continue(rest.strip())
+                continue
+            if " | **" in rest or key in ("id", "difficulty", "type", "tags"):
+                pairs = (
+                    [(key, rest.split(" | **")[0].strip())] + _meta_parts("**" + rest.split(" | **", 1)[1])
+                    if " | **" in rest
+                    else [(key, rest.strip())]
+                )
+                for k, v in pairs:
+                    self._meta(k, v, line)
+                continue
+            self.field = key
+            ql.fields.setdefault(key, line)
+            value = rest.strip()
+            if key == "key_insight":
+                q.key_insight = (q.key_insight + " " + value).strip() if q.key_insight else value
+            elif key == "answer":
+                q.answer = (q.answer + "\n\n" + value).strip() if q.answer else value
+            elif key == "related":
+                self._related(value, line)
+            elif key == "key_points" and value:
+                q.key_points.append(value)
+            elif key.startswith("other") and value:
+                label = key.split(":", 1)[1]
+                q.answer = (q.answer + f"\n\n**{label}**: {value}").strip()
+                self.field = "answer"
+
+    def _meta(self, key: str, value: str, line: int) -> None:
+        q, ql = self.q, self.ql
+        assert q is not None and ql is not None
+        ql.fields.setdefault(key, line)
+        if key == "id":
+            q.id = value.strip("` ")
+        elif key == "difficulty":
+            q.difficulty = Difficulty.parse(value.strip("* "))
+            if q.difficulty is None:
+                ql.fields["difficulty_bad"] = line
+        elif key == "type":
+            q.type = value.strip()
+        elif key == "tags":
+            q.tags = _backticks(value)
+        else:
+            self.field = key
+
+    def _continue(self, text: str) -> None:
+        q = self.q
+        assert q is not None
+        if not text:
+            return
+        if self.field == "answer" or self.field is None:
+            q.answer = (q.answer + "\n\n" + text).strip() if q.answer else text
+            self.field = "answer"
+        elif self.field == "key_insight":
+            q.key_insight = (q.key_insight + "\n\n" + text).strip()
+        elif self.field == "related":
+            self._related(text, 0)
+        elif self.field == "key_points":
+            q.key_points.append(text)
+
+    def _resolve_related(self) -> None:
+        by_number: dict[int, list[Question]] = {}
+        for q in self.questions:
+            by_number.setdefault(q.number, []).append(q)
+        for q in self.questions:
+            if not q.id:
+                q.id = stable_id(q.title)
+        for q, raw in zip(self.questions, self.doc.related_raw):
+            for ref, _line in raw:
+                if ref.startswith("#"):
+                    hits = by_number.get(int(ref[1:]), [])
+                    q.related.append(hits[0].id if len(hits) == 1 else "Q" + ref[1:])
+                else:
+                    q.related.append(ref)
+
+
+def read_text_document(text: str, path: str = "<string>") -> ParsedDocument:
+    """Parse house-format Markdown text (already decoded)."""
+    doc = _Reader(text, path).run()
+    _check_truncation(doc)
+    return doc
+
+
+def read_document(path: str | Path) -> ParsedDocument:
+    """Read a house-format file; raise InputError for unreadable or empty input."""
+    p = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputError(p, None, "is a directory", "pass the Markdown files inside it") from None
+    except OSError as exc:
+        raise InputError(p, None, f"cannot be read: {exc.strerror}", "check the path") from None
+    doc = read_text_document(decode(data, p), p)
+    if not doc.set.questions:
+        raise InputError(
+            p,
+            None,
+            "no questions found",
+            "questions are headings like '### Q1: ...'; see docs/house-format.md",
+        )
+    return doc
+
+
+def read_set(path: str | Path) -> QuestionSet:
+    """Read a house-format file into a QuestionSet."""
+    return read_document(path).set
+
+
+def _check_truncation(doc: ParsedDocument) -> None:
+    for f in doc.fences:
+        if not f.closed:
+            raise InputError(
+                doc.path,
+                f.line,
+                "this code fence is never closed, so the document looks truncated",
+                "close the fence with a line of ``` or restore the missing end of the file",
+            )
+
+
+# ---------------------------------------------------------------------------
+# Writer
+
+
+def _fence(lang: str, code: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{code}\n{ticks}"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def question_anchor(q: Question) -> str:
+    return slugify(f"Q{q.number}: {q.title}")
+
+
+def topic_heading(index: int, name: str) -> str:
+    return f"Topic {index}: {name}"
+
+
+def topic_table(s: QuestionSet) -> tuple[list[str], str]:
+    """Rows of the Topic Areas table and the Total line, computed from the questions."""
+    rows = ["| Cluster | Range | Count | Difficulty |", "|---------|-------|-------|------------|"]
+    for t in ordered_topics(s):
+        qs = [q for q in s.questions if q.topic == t.name]
+        if not qs:
+            continue
+        nums = [q.number for q in qs]
+        counts = [sum(1 for q in qs if q.difficulty == d) for d in Difficulty]
+        mix = "/".join(f"{c}{d.letter}" for c, d in zip(counts, Difficulty))
+        rows.append(f"| {_cell(t.name)} | Q{min(nums)}-Q{max(nums)} | {len(qs)} | {mix} |")
+    n = len(s.questions)
+    parts = []
+    for d in Difficulty:
+        c = sum(1 for q in s.questions if q.difficulty == d)
+        parts.append(f"{round(100 * c / n) if n else 0}% {d.value}")
+    total = f"**Total**: {n} Q&As ({', '.join(parts)})"
+    return rows, total
+
+
+def ordered_topics(s: QuestionSet) -> list[Topic]:
+    topics = list(s.topics)
+    names = {t.name for t in topics}
+    for q in s.questions:
+        if q.topic not in names:
+            topics.append(Topic(name=q.topic))
+            names.add(q.topic)
+    return topics
+
+
+def write_question(q: Question, ids: dict[str, Question]) -> str:
+    out = [f"### Q{q.number}: {q.title}"]
+    if q.provenance is not None:
+        out.append(f"<!-- archqa:source {q.provenance.file}:{q.provenance.line} -->")
+    meta = [f"**ID**: `{q.id}`"]
+    if q.difficulty is not None:
+        meta.append(f"**Difficulty**: {q.difficulty.value}")
+    if q.type:
+        meta.append(f"**Type**: {q.type}")
+    if q.tags:
+        meta.append("**Tags**: " + ", ".join(f"`{t}`" for t in q.tags))
+    out += ["", " | ".join(meta)]
+    if q.key_insight:
+        out += ["", f"**Key Insight**: {q.key_insight}"]
+    if q.answer:
+        out += ["", f"**Answer**: {q.answer}"]
+    if q.key_points:
+        out += ["", "**Key Points**:"] + [f"- {p}" for p in q.key_points]
+    if q.code:
+        out += ["", "**Implementation**:"]
+        for c in q.code:
+            out.append(_fence(c.language, c.code))
+    for d in q.diagrams:
+        out += ["", "**Diagram**:", _fence(d.kind if d.kind != "text" else "", d.source)]
+    if q.metrics:
+        out += ["", "**Metrics**:", "| Metric | Formula | Target |", "|--------|---------|--------|"]
+        out += [f"| {_cell(m.metric)} | {_cell(m.formula)} | {_cell(m.target)} |" for m in q.metrics]
+    if q.tradeoffs:
+        out += ["", "**Trade-offs**:", "| Approach | Pros | Cons | Use When |", "|----------|------|------|----------|"]
+        out += [
+            f"| {_cell(t.approach)} | {_cell(t.pros)} | {_cell(t.cons)} | {_cell(t.use_when)} |" for t in q.tradeoffs
+        ]
+    if q.related:
+        links = []
+        for rid in q.related:
+            target = ids.get(rid)
+            links.append(f"[Q{target.number}](#{question_anchor(target)})" if target else f"`{rid}`")
+        out += ["", "**Related**: " + ", ".join(links)]
+    return "\n".join(out)
+
+
+def write_set(s: QuestionSet, *, include_tables: bool = True) -> str:
+    """Render a set in the house format. The Topic Areas table is computed, never claimed."""
+    topics = ordered_topics(s)
+    ids = {q.id: q for q in s.questions}
+    out = [f"# {s.title}", ""]
+    if s.blueprint is not None:
+        out += [f"**Blueprint**: {format_blueprint(s.blueprint)}", ""]
+    if include_tables:
+        out += ["## Contents", "- [Topic Areas](#topic-areas)"]
+        for i, t in enumerate(topics, 1):
+            h = topic_heading(i, t.name)
+            out.append(f"- [{h}](#{slugify(h)})")
+        out.append("- [References](#references)")
+        if s.report:
+            out.append("- [Validation Report](#validation-report)")
+        rows, total = topic_table(s)
+        out += ["", "## Topic Areas", "", *rows, "", total, ""]
+    for i, t in enumerate(topics, 1):
+        out += ["---", "", f"## {topic_heading(i, t.name)}", ""]
+        if t.overview:
+            out += [f"**Overview**: {t.overview}", ""]
+        for q in s.questions:
+            if q.topic == t.name:
+                out += [write_question(q, ids), "", "---", ""]
+        if out[-2] == "---":
+            out = out[:-2]
+    out += ["---", "", "## References", ""]
+    out += ["### Glossary"]
+    for g in s.glossary:
+        rel = f" Related: {', '.join(g.related)}" if g.related else ""
+        out += [f"**{g.id}. {g.term}** – {g.definition}{rel}", ""]
+    out += ["### Bibliography"]
+    for b in s.bibliography:
+        out += [f"**{b.id}.** {b.text}", ""]
+    out += ["### Tools"]
+    for tool in s.tools:
+        out += [f"**{tool.id}. {tool.name}** – {tool.description} <{tool.url}>", ""]
+    if s.report:
+        out += ["---", "", "## Validation Report", "", s.report.strip(), ""]
+    return "\n".join(out).rstrip("\n") + "\n"

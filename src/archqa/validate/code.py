@@ -1,0 +1,186 @@
+"""Does a code block parse in its declared language? Real parsers, never regexes."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+
+ALIASES: dict[str, str] = {
+    "py": "python",
+    "python": "python",
+    "python3": "python",
+    "py3": "python",
+    "go": "go",
+    "golang": "go",
+    "java": "java",
+    "js": "javascript",
+    "javascript": "javascript",
+    "node": "javascript",
+    "jsx": "javascript",
+    "mjs": "javascript",
+    "ts": "typescript",
+    "typescript": "typescript",
+    "tsx": "tsx",
+    "rust": "rust",
+    "rs": "rust",
+    "scala": "scala",
+    "cpp": "cpp",
+    "c++": "cpp",
+    "cc": "cpp",
+    "cxx": "cpp",
+    "hpp": "cpp",
+    "c": "cpp",
+    "cs": "csharp",
+    "csharp": "csharp",
+    "c#": "csharp",
+    "sql": "sql",
+    "postgresql": "sql",
+    "postgres": "sql",
+    "psql": "sql",
+    "mysql": "sql",
+    "sqlite": "sql",
+    "plpgsql": "sql",
+    "yaml": "yaml",
+    "yml": "yaml",
+    "json": "json",
+}
+"""Fence labels archqa can check, mapped to a canonical language name."""
+
+NOT_CODE = {"text", "txt", "plaintext", "plain", "ascii", "output", "console", "log", "diff", "none", "markdown", "md"}
+"""Fence labels that mark prose or output rather than a programming language."""
+
+DISPLAY = {
+    "python": "Python",
+    "go": "Go",
+    "java": "Java",
+    "javascript": "JavaScript",
+    "typescript": "TypeScript",
+    "tsx": "TSX",
+    "rust": "Rust",
+    "scala": "Scala",
+    "cpp": "C++",
+    "csharp": "C#",
+    "sql": "SQL",
+    "yaml": "YAML",
+    "json": "JSON",
+}
+
+_TS_GRAMMARS: dict[str, tuple[str, str]] = {
+    "go": ("tree_sitter_go", "language"),
+    "java": ("tree_sitter_java", "language"),
+    "javascript": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "rust": ("tree_sitter_rust", "language"),
+    "scala": ("tree_sitter_scala", "language"),
+    "cpp": ("tree_sitter_cpp", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+}
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The outcome of parsing one block: ok, or the block line and what is wrong."""
+
+    ok: bool
+    language: str
+    line: int = 0
+    message: str = ""
+
+
+def canonical(label: str) -> str | None:
+    """The canonical language of a fence label, or None when archqa has no parser for it."""
+    return ALIASES.get(label.strip().lower())
+
+
+def supported_languages() -> list[str]:
+    return sorted(set(ALIASES.values()))
+
+
+@cache
+def _parser(lang: str) -> Any:
+    import tree_sitter
+
+    module, func = _TS_GRAMMARS[lang]
+    grammar = getattr(importlib.import_module(module), func)()
+    return tree_sitter.Parser(tree_sitter.Language(grammar))
+
+
+def _first_error(node: Any) -> Any:
+    """The first ERROR or MISSING node in document order."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            return n
+        if n.has_error:
+            stack.extend(reversed(n.children))
+    return None
+
+
+def parse_code(label: str, code: str) -> ParseResult:
+    """Parse ``code`` as the language ``label`` names. Unknown labels raise KeyError."""
+    lang = canonical(label)
+    if lang is None:
+        raise KeyError(label)
+    if lang == "python":
+        try:
+            ast.parse(code)
+        except SyntaxError as exc:
+            return ParseResult(False, lang, exc.lineno or 1, exc.msg)
+        return ParseResult(True, lang)
+    if lang == "json":
+        try:
+            json.loads(code)
+        except json.JSONDecodeError as exc:
+            return ParseResult(False, lang, exc.lineno, exc.msg)
+        return ParseResult(True, lang)
+    if lang == "sql":
+        return _parse_sql(code)
+    if lang == "yaml":
+        try:
+            list(yaml.safe_load_all(code))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1
+            problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+            return ParseResult(False, lang, line, str(problem))
+        return ParseResult(True, lang)
+    tree = _parser(lang).parse(code.encode("utf-8"))
+    if not tree.root_node.has_error:
+        return ParseResult(True, lang)
+    bad = _first_error(tree.root_node)
+    if bad is None:
+        return ParseResult(False, lang, 1, "syntax error")
+    row = bad.start_point[0]
+    text = code.split("\n")[row].strip() if row < len(code.split("\n")) else ""
+    what = f"missing {bad.type}" if bad.is_missing else "unexpected syntax"
+    snippet = text if len(text) <= 60 else text[:57] + "..."
+    return ParseResult(False, lang, row + 1, f"{what} near `{snippet}`")
+
+
+def _parse_sql(code: str) -> ParseResult:
+    """SQL is checked with sqlglot's PostgreSQL dialect (BEGIN, ON CONFLICT, pgvector operators...)."""
+    import logging
+
+    import sqlglot
+    from sqlglot.errors import ParseError, TokenError
+
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+    try:
+        sqlglot.parse(code, dialect="postgres", error_level=sqlglot.ErrorLevel.RAISE)
+    except ParseError as exc:
+        err = exc.errors[0] if exc.errors else {}
+        desc = str(err.get("description") or "syntax error")
+        near = str(err.get("highlight") or "").strip()
+        return ParseResult(False, "sql", int(err.get("line") or 1), desc + (f" near `{near}`" if near else ""))
+    except TokenError as exc:
+        return ParseResult(False, "sql", 1, str(exc).split("\n")[0])
+    return ParseResult(True, "sql")

@@ -1,0 +1,211 @@
+"""The rule engine: rules register here, run over a parsed document, and are scored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from archqa.formats.house import ParsedDocument
+
+
+class Severity(str, Enum):
+    """How much a finding matters: errors fail validation, warnings fail --strict."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+CATEGORY_WEIGHTS: dict[str, int] = {
+    "structure": 15,
+    "blueprint": 10,
+    "honesty": 20,
+    "references": 15,
+    "code": 15,
+    "diagrams": 5,
+    "tables": 5,
+    "hygiene": 5,
+    "links": 10,
+}
+"""Points per category; they add up to 100 (see README, "How the score is computed")."""
+
+ERROR_COST = 2.0
+"""An error costs as much as two failed checks."""
+WARNING_WEIGHT = 0.5
+"""A warning costs half a failed check (a quarter of an error)."""
+
+
+class ValidationConfig(BaseModel):
+    """Targets the rules check against. Unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mix: tuple[int, int, int] = (20, 40, 40)
+    mix_tolerance: int = 10
+    answer_words: tuple[int, int] = (120, 300)
+    key_insight_max_words: int = 45
+    key_points: tuple[int, int] = (3, 6)
+    min_glossary: int = 8
+    min_bibliography: int = 8
+    min_tools: int = 4
+    near_duplicate: float = 0.8
+
+
+class Finding(BaseModel):
+    """One problem: which rule, how bad, where, what is wrong and how to fix it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    category: str
+    severity: Severity
+    path: str
+    line: int
+    message: str
+    fix: str
+
+    def format(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity.value} [{self.rule}] {self.message} Fix: {self.fix}"
+
+
+class CategoryScore(BaseModel):
+    """How a category scored: checks run, findings, points out of its weight."""
+
+    category: str
+    weight: int
+    checks: int
+    errors: int
+    warnings: int
+    infos: int
+    points: float
+
+
+class Report(BaseModel):
+    """The findings of every rule over one document and the computed score."""
+
+    path: str
+    questions: int
+    findings: list[Finding] = Field(default_factory=list)
+    categories: list[CategoryScore] = Field(default_factory=list)
+    score: float = 100.0
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    def ok(self, strict: bool = False) -> bool:
+        return self.errors == 0 and (not strict or self.warnings == 0)
+
+
+@dataclass
+class Context:
+    """What a rule sees: the document, the targets, and where to record results."""
+
+    doc: ParsedDocument
+    config: ValidationConfig
+    findings: list[Finding] = field(default_factory=list)
+    checks: dict[str, int] = field(default_factory=dict)
+    facts: dict[str, object] = field(default_factory=dict)
+
+    def passed(self, category: str, n: int = 1) -> None:
+        """Record n checks that found nothing wrong."""
+        self.checks[category] = self.checks.get(category, 0) + n
+
+    def fail(self, rule: str, severity: Severity, line: int, message: str, fix: str, *, count: bool = True) -> None:
+        """Record a finding (and the check that produced it)."""
+        category = rule.split(".", 1)[0]
+        if count:
+            self.checks[category] = self.checks.get(category, 0) + 1
+        self.findings.append(
+            Finding(
+                rule=rule,
+                category=category,
+                severity=severity,
+                path=self.doc.path,
+                line=max(1, line),
+                message=message,
+                fix=fix,
+            )
+        )
+
+    def check(self, ok: bool, rule: str, severity: Severity, line: int, message: str, fix: str) -> bool:
+        """Record one check: a pass, or a finding when ``ok`` is false."""
+        if ok:
+            self.passed(rule.split(".", 1)[0])
+        else:
+            self.fail(rule, severity, line, message, fix)
+        return ok
+
+
+RuleFunc = Callable[[Context], None]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A registered rule: its id prefix, what it checks, and the function."""
+
+    id: str
+    summary: str
+    func: RuleFunc
+    order: int = 0
+
+
+_RULES: dict[str, RuleSpec] = {}
+
+
+def register_rule(rule_id: str, summary: str, order: int = 0) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function. Built-in rules use this exactly as a plugin would."""
+
+    def deco(func: RuleFunc) -> RuleFunc:
+        if rule_id.split(".", 1)[0] not in CATEGORY_WEIGHTS:
+            raise ValueError(f"rule {rule_id!r}: category must be one of {', '.join(CATEGORY_WEIGHTS)}")
+        _RULES[rule_id] = RuleSpec(rule_id, summary, func, order)
+        return func
+
+    return deco
+
+
+def rules() -> list[RuleSpec]:
+    """Every registered rule, in run order."""
+    from archqa.validate import builtin  # noqa: F401  (registers the built-in rules)
+
+    return sorted(_RULES.values(), key=lambda r: (r.order, r.id))
+
+
+def score(ctx: Context) -> tuple[float, list[CategoryScore]]:
+    """Per category: weight * (1 - cost / checks) ** 2, where cost = 2*errors + 0.5*warnings.
+
+    Squaring makes a few failures in a category cost more than their share;
+    a category with no checks keeps its full weight.
+    """
+    cats = []
+    total = 0.0
+    for cat, weight in CATEGORY_WEIGHTS.items():
+        fs = [f for f in ctx.findings if f.category == cat]
+        e = sum(1 for f in fs if f.severity is Severity.ERROR)
+        w = sum(1 for f in fs if f.severity is Severity.WARNING)
+        i = sum(1 for f in fs if f.severity is Severity.INFO)
+        n = ctx.checks.get(cat, 0)
+        cost = ERROR_COST * e + WARNING_WEIGHT * w
+        points = weight if n == 0 else weight * max(0.0, 1.0 - cost / max(n, cost)) ** 2
+        points = round(points, 1)
+        total += points
+        cats.append(CategoryScore(category=cat, weight=weight, checks=n, errors=e, warnings=w, infos=i, points=points))
+    return round(total, 1), cats
+
+
+def run(doc: ParsedDocument, config: ValidationConfig | None = None) -> Report:
+    """Run every rule over a parsed document and compute the score."""
+    ctx = Context(doc=doc, config=config or ValidationConfig())
+    for spec in rules():
+        spec.func(ctx)
+    total, cats = score(ctx)
+    findings = sorted(ctx.findings, key=lambda f: (f.line, f.rule))
+    return Report(path=doc.path, questions=len(doc.set.questions), findings=findings, categories=cats, score=total)

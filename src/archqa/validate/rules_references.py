@@ -1,0 +1,167 @@
+"""Reference rules: citations resolve, entries are cited, ISBNs check out, URLs are URLs."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+from archqa.model import CITATION, split_refs
+from archqa.validate.engine import Context, Severity, register_rule
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+def isbn_valid(isbn: str) -> bool:
+    """Check an ISBN-10 or ISBN-13 checksum (digits only, X allowed last in ISBN-10)."""
+    s = isbn.replace("-", "").replace(" ", "").upper()
+    if len(s) == 13 and s.isdigit():
+        total = sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(s[:12]))
+        return (10 - total % 10) % 10 == int(s[12])
+    if len(s) == 10 and s[:9].isdigit() and (s[9].isdigit() or s[9] == "X"):
+        total = sum(int(c) * (10 - i) for i, c in enumerate(s[:9]))
+        check = 10 if s[9] == "X" else int(s[9])
+        return (total + check) % 11 == 0
+    return False
+
+
+def _citations(ctx: Context) -> list[tuple[int, str]]:
+    """(line, id) of every [Ref: X] in the document's prose."""
+    out = []
+    for p in ctx.doc.prose:
+        for m in CITATION.finditer(p.text):
+            for ref in split_refs(m.group(1)):
+                out.append((p.line, ref))
+    return out
+
+
+@register_rule("references.citations", "every citation resolves and every bibliography entry is cited")
+def citations(ctx: Context) -> None:
+    s = ctx.doc.set
+    known = {b.id for b in s.bibliography} | {g.id for g in s.glossary} | {t.id for t in s.tools}
+    cited = set()
+    for line, ref in _citations(ctx):
+        cited.add(ref)
+        ctx.check(
+            ref in known,
+            "references.citation",
+            E,
+            line,
+            f"[Ref: {ref}] does not resolve: there is no entry {ref} under References.",
+            f"add {ref} to the bibliography or cite an existing entry.",
+        )
+    for b in s.bibliography:
+        ctx.check(
+            b.id in cited,
+            "references.uncited",
+            W,
+            ctx.doc.ref_lines.get(b.id, 1),
+            f"bibliography entry {b.id} is never cited.",
+            f"cite it as [Ref: {b.id}] where it applies, or remove it.",
+        )
+    ids: dict[str, int] = {}
+    all_ids = [g.id for g in s.glossary] + [b.id for b in s.bibliography] + [t.id for t in s.tools]
+    for entry_id in all_ids:
+        line = ctx.doc.ref_lines.get(entry_id, 1)
+        ctx.check(
+            entry_id not in ids,
+            "references.duplicate",
+            E,
+            line,
+            f"reference id {entry_id} is used twice (first at line {ids.get(entry_id)}).",
+            "renumber the entries.",
+        )
+        ids.setdefault(entry_id, line)
+
+
+@register_rule("references.minimums", "glossary, bibliography and tools have their minimum sizes")
+def minimums(ctx: Context) -> None:
+    s, cfg = ctx.doc.set, ctx.config
+    line = ctx.doc.ref_headings.get("references", (0, ""))[0] or (ctx.doc.ref_headings.get("glossary", (1, ""))[0])
+    for what, have, need in (
+        ("glossary", len(s.glossary), cfg.min_glossary),
+        ("bibliography", len(s.bibliography), cfg.min_bibliography),
+        ("tools", len(s.tools), cfg.min_tools),
+    ):
+        ln = ctx.doc.ref_headings.get(what, (line, ""))[0] or 1
+        ctx.check(
+            have >= need,
+            "references.minimum",
+            W,
+            ln,
+            f"{what}: {have} entries; at least {need} are expected.",
+            f"add {what} entries for what the questions rely on.",
+        )
+
+
+@register_rule("references.isbn", "ISBN checksums are valid; works have an ISBN, DOI or URL")
+def isbns(ctx: Context) -> None:
+    for b in ctx.doc.set.bibliography:
+        line = ctx.doc.ref_lines.get(b.id, 1)
+        m = re.search(r"ISBN(?:-1[03])?:?\s*([0-9Xx][0-9Xx\- ]{8,20}[0-9Xx])", b.text)
+        if m:
+            ctx.check(
+                isbn_valid(m.group(1)),
+                "references.isbn",
+                E,
+                line,
+                f"{b.id} has ISBN {m.group(1)}, whose checksum is wrong.",
+                "copy the ISBN-13 from the publisher's page or the book's copyright page.",
+            )
+        else:
+            ctx.check(
+                bool(b.doi or b.url),
+                "references.locator",
+                W,
+                line,
+                f"{b.id} has no ISBN, DOI or URL, so a reader cannot find it.",
+                "add 'ISBN: ...' for a book, 'DOI: ...' for a paper, or the official URL.",
+            )
+        ctx.check(
+            bool(re.search(r"\((?:19|20)\d\d[a-z]?\)", b.text)),
+            "references.year",
+            W,
+            line,
+            f"{b.id} has no year in parentheses.",
+            "write it as 'Author, A. (2017). *Title*. Publisher.'",
+        )
+
+
+def _mentions(haystack: str, term: str) -> bool:
+    variants = {term}
+    m = re.match(r"^(.*?)\s*\(([^)]+)\)\s*$", term)
+    if m:
+        variants = {m.group(1), m.group(2)}
+    for v in variants:
+        v = v.strip()
+        if v and re.search(r"(?<!\w)" + re.escape(v.lower()).replace(r"\ ", r"[\s-]+") + r"(?:e?s)?(?!\w)", haystack):
+            return True
+    return False
+
+
+@register_rule("references.glossary", "every glossary term is used in the questions")
+def glossary_used(ctx: Context) -> None:
+    text = "\n".join(q.text() + "\n" + "\n".join(c.code for c in q.code) for q in ctx.doc.set.questions).lower()
+    for g in ctx.doc.set.glossary:
+        ctx.check(
+            _mentions(text, g.term),
+            "references.glossary",
+            W,
+            ctx.doc.ref_lines.get(g.id, 1),
+            f"glossary term '{g.term}' ({g.id}) is not used in any question.",
+            "remove the entry or use the term where it belongs.",
+        )
+
+
+@register_rule("references.tools", "tool URLs are well-formed http(s) URLs")
+def tool_urls(ctx: Context) -> None:
+    for t in ctx.doc.set.tools:
+        u = urlparse(t.url)
+        ok = u.scheme in ("http", "https") and "." in u.netloc and " " not in t.url
+        ctx.check(
+            ok,
+            "references.tool-url",
+            W,
+            ctx.doc.ref_lines.get(t.id, 1),
+            f"tool {t.id} ({t.name}) has URL '{t.url}', which is not a full http(s) URL.",
+            f"write the official URL in angle brackets, e.g. <https://{t.url.strip('[]<>') or 'example.org'}>.",
+        )
