@@ -37,8 +37,14 @@ def big_document(target_bytes: int = 5_000_000) -> str:
         topics = []
         for s in bank:
             topics.extend(s.topics)
-        doc = QuestionSet(title="Bench set", topics=topics, questions=[], glossary=base.glossary,
-                          bibliography=base.bibliography, tools=base.tools)
+        doc = QuestionSet(
+            title="Bench set",
+            topics=topics,
+            questions=[],
+            glossary=base.glossary,
+            bibliography=base.bibliography,
+            tools=base.tools,
+        )
         ordered = [q for t in topics for q in questions if q.topic == t.name]
         for n, q in enumerate(ordered, 1):
             q.number = n
