@@ -75,3 +75,17 @@ def word_count(markdown_text: str) -> int:
     text = re.sub(r"\[Ref:[^\]]*\]", " ", markdown_text)
     text = re.sub(r"[*_`#>|]", " ", text)
     return len([w for w in text.split() if re.search(r"\w", w)])
+
+
+def mentions(haystack: str, term: str) -> bool:
+    """Whether lowercase ``haystack`` uses ``term`` (or, for "Long Name (LN)", either form; plurals count)."""
+    variants = {term}
+    m = re.match(r"^(.*?)\s*\(([^)]+)\)\s*$", term)
+    if m:
+        variants = {m.group(1), m.group(2)}
+    for v in variants:
+        v = v.strip()
+        pattern = re.escape(v.lower()).replace(r"\ ", r"[\s-]+")
+        if v and re.search(r"(?<!\w)" + pattern + r"(?:e?s)?(?!\w)", haystack):
+            return True
+    return False

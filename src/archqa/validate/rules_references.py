@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlparse
 
 from archqa.model import CITATION, split_refs
+from archqa.text import mentions
 from archqa.validate.engine import Context, Severity, register_rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -126,24 +127,12 @@ def isbns(ctx: Context) -> None:
         )
 
 
-def _mentions(haystack: str, term: str) -> bool:
-    variants = {term}
-    m = re.match(r"^(.*?)\s*\(([^)]+)\)\s*$", term)
-    if m:
-        variants = {m.group(1), m.group(2)}
-    for v in variants:
-        v = v.strip()
-        if v and re.search(r"(?<!\w)" + re.escape(v.lower()).replace(r"\ ", r"[\s-]+") + r"(?:e?s)?(?!\w)", haystack):
-            return True
-    return False
-
-
 @register_rule("references.glossary", "every glossary term is used in the questions")
 def glossary_used(ctx: Context) -> None:
     text = "\n".join(q.text() + "\n" + "\n".join(c.code for c in q.code) for q in ctx.doc.set.questions).lower()
     for g in ctx.doc.set.glossary:
         ctx.check(
-            _mentions(text, g.term),
+            mentions(text, g.term),
             "references.glossary",
             W,
             ctx.doc.ref_lines.get(g.id, 1),

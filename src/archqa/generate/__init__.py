@@ -1,0 +1,68 @@
+"""Generate a set from a bank: select, assemble, validate, and write the computed report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archqa.formats.house import read_text_document, write_set
+from archqa.generate.assemble import assemble
+from archqa.generate.bank import Bank, bundled_bank, load_bank
+from archqa.generate.select import DIVERSITY_THRESHOLD, Selection, Shortfall, select
+from archqa.model import Blueprint, QuestionSet
+from archqa.validate.engine import Report, run
+from archqa.validate.report import render_markdown
+
+
+@dataclass
+class GeneratedSet:
+    """A generated set, its house-format text and the validator's report on that text."""
+
+    set: QuestionSet
+    text: str
+    report: Report
+    shortfalls: list[Shortfall] = field(default_factory=list)
+
+
+def generate(
+    blueprint: Blueprint | None = None,
+    *,
+    bank: Bank | str | Path | None = None,
+    allow_shortfall: bool = False,
+    title: str | None = None,
+) -> GeneratedSet:
+    """Fill ``blueprint`` from ``bank`` (default: the bundled bank) and validate the result.
+
+    The Validation Report written into the set is computed by the validator over
+    the set itself; it is never a claimed figure.
+    """
+    bp = blueprint or Blueprint()
+    b = bank if isinstance(bank, Bank) else load_bank(bank)
+    sel = select(b, bp, allow_shortfall=allow_shortfall)
+    qset = assemble(b, sel, title)
+    report = run(read_text_document(write_set(qset), "<generated>"))
+    body = ""
+    for _ in range(4):
+        new_body = render_markdown(report, read_text_document(write_set(qset), "<generated>"))
+        if sel.shortfalls:
+            new_body += "\n\n### Shortfall\n" + "\n".join(f"- {s.describe()}" for s in sel.shortfalls)
+        if new_body == body:
+            break
+        body = new_body
+        qset.report = body
+        report = run(read_text_document(write_set(qset), "<generated>"))
+    text = write_set(qset)
+    return GeneratedSet(set=qset, text=text, report=report, shortfalls=sel.shortfalls)
+
+
+__all__ = [
+    "DIVERSITY_THRESHOLD",
+    "Bank",
+    "GeneratedSet",
+    "Selection",
+    "Shortfall",
+    "bundled_bank",
+    "generate",
+    "load_bank",
+    "select",
+]

@@ -1,0 +1,116 @@
+"""Turn a selection into a set: numbering, cross-references, pruned and renumbered references."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from archqa.generate.bank import Bank, bundled_bank
+from archqa.generate.select import Selection
+from archqa.model import CITATION, BibEntry, GlossaryEntry, Question, QuestionSet, Tool, Topic, split_refs
+from archqa.text import jaccard, mentions
+
+RELATED_THRESHOLD = 0.08
+MAX_RELATED = 3
+
+
+def _display_path(file: str) -> str:
+    p = Path(file)
+    try:
+        return "archqa/bank/" + str(p.resolve().relative_to(bundled_bank().resolve()))
+    except ValueError:
+        pass
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
+def assemble(bank: Bank, sel: Selection, title: str | None = None) -> QuestionSet:
+    """Build the QuestionSet for a selection (without its validation report)."""
+    questions = bank.questions(sel.entries)
+    files = [e.file for e in sel.entries]
+    bib: dict[str, BibEntry] = {}
+    key_to_id: dict[str, str] = {}
+
+    def cite(file: str, local: str) -> str:
+        entry = bank.refs[file].bibliography.get(local)
+        if entry is None:
+            return local
+        if entry.key not in key_to_id:
+            new_id = f"A{len(key_to_id) + 1}"
+            key_to_id[entry.key] = new_id
+            bib[new_id] = BibEntry(id=new_id, text=entry.text)
+        return key_to_id[entry.key]
+
+    def rewrite(text: str, file: str) -> str:
+        return CITATION.sub(lambda m: "[Ref: " + ", ".join(cite(file, r) for r in split_refs(m.group(1))) + "]", text)
+
+    for n, (q, file) in enumerate(zip(questions, files), 1):
+        q.number = n
+        q.key_insight = rewrite(q.key_insight, file)
+        q.answer = rewrite(q.answer, file)
+        q.key_points = [rewrite(p, file) for p in q.key_points]
+        if q.provenance is not None:
+            q.provenance = q.provenance.model_copy(update={"file": _display_path(q.provenance.file)})
+    _cross_reference(questions, sel)
+    text = "\n".join(q.text() + "\n" + "\n".join(c.code for c in q.code) for q in questions).lower()
+    glossary = _glossary(bank, text)
+    tools = _tools(bank, text)
+    topics = [
+        Topic(name=t, overview=bank.overviews.get(t, "")) for t in sel.topics if any(q.topic == t for q in questions)
+    ]
+    bp = sel.blueprint
+    if title is None:
+        title = "Software Architecture Interview Set"
+        if bp.focus:
+            title += ": " + ", ".join(bp.focus)
+    return QuestionSet(
+        title=title,
+        blueprint=bp,
+        topics=topics,
+        questions=questions,
+        glossary=glossary,
+        bibliography=list(bib.values()),
+        tools=tools,
+    )
+
+
+def _cross_reference(questions: list[Question], sel: Selection) -> None:
+    ids = {q.id for q in questions}
+    terms = {e.id: e.terms for e in sel.entries}
+    tags = {e.id: e.tags for e in sel.entries}
+    for q in questions:
+        keep = [r for r in q.related if r in ids and r != q.id]
+        scored = []
+        for other in questions:
+            if other.id == q.id or other.id in keep:
+                continue
+            sim = jaccard(terms[q.id], terms[other.id])
+            if sim >= RELATED_THRESHOLD and tags[q.id] & tags[other.id]:
+                scored.append((-sim, other.number, other.id))
+        keep += [oid for _, _, oid in sorted(scored)]
+        q.related = keep[:MAX_RELATED]
+
+
+def _glossary(bank: Bank, text: str) -> list[GlossaryEntry]:
+    seen: dict[str, GlossaryEntry] = {}
+    for file in bank.paths:
+        for g in bank.refs[file].glossary.values():
+            seen.setdefault(g.term.lower(), g)
+    used = sorted((g for g in seen.values() if mentions(text, g.term)), key=lambda g: g.term.lower())
+    return [g.model_copy(update={"id": f"G{i}"}) for i, g in enumerate(used, 1)]
+
+
+def _tools(bank: Bank, text: str) -> list[Tool]:
+    seen: dict[str, Tool] = {}
+    for file in bank.paths:
+        for t in bank.refs[file].tools.values():
+            seen.setdefault(t.name.lower(), t)
+    found = []
+    for name, t in seen.items():
+        m = re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text)
+        if m:
+            found.append((m.start(), name, t))
+    found.sort()
+    return [t.model_copy(update={"id": f"T{i}"}) for i, (_, _, t) in enumerate(found, 1)]
