@@ -38,6 +38,7 @@ def cli() -> None:
 
 def _register() -> None:
     from archqa.cli import generate as _generate  # noqa: F401
+    from archqa.cli import store as _store  # noqa: F401
     from archqa.cli import validate as _validate  # noqa: F401
 
 

@@ -183,3 +183,19 @@ def slugify(heading: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"[^\w\- ]", "", text)
     return text.replace(" ", "-")
+
+
+_BOLD_LABEL = re.compile(r"^\s*(?:\*\*|__)([^*_\n]{1,60}?)\s*:?\s*(?:\*\*|__)\s*:?\s*(.*)$", re.S)
+
+
+def heading_label(block: Block) -> tuple[str | None, str]:
+    """A heading's text, or the label of a paragraph that starts with ``**Label:**``; (None, "") otherwise."""
+    if block.kind == "heading":
+        line = block.lines[block.start].strip()
+        text = line.lstrip("#").strip().rstrip("#").strip() if line.startswith("#") else block.inline.strip()
+        return re.sub(r"^[^\w]+", "", text).strip(), ""
+    if block.kind == "paragraph":
+        m = _BOLD_LABEL.match(block.raw)
+        if m and (block.raw.lstrip()[2:].find(":") != -1):
+            return m.group(1).strip(), m.group(2).strip()
+    return None, ""

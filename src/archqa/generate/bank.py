@@ -9,6 +9,7 @@ that are chosen.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -280,8 +281,65 @@ class _Cache:
         return out
 
 
+class _StoreLoader:
+    """Serves a Bank from the import store: every question is already parsed there."""
+
+    def __init__(self, full: dict[int, Question]) -> None:
+        self.full = full
+
+    def questions(self, keys: list[int]) -> dict[int, Question]:
+        return {k: self.full[k] for k in keys}
+
+    def details(self, entries: Sequence[Entry]) -> None:
+        for e in entries:
+            if e._terms is None:
+                q = self.full[e.key]
+                e._terms = terms(" ".join([q.title, q.key_insight, " ".join(q.tags)]))
+                e._text = f"{q.title} {q.key_insight}"
+
+
+def load_store_bank(db: str | Path | None = None) -> Bank:
+    """A Bank over the import store: topics are the six clusters where a question was classified."""
+    from archqa.model import CLUSTERS
+    from archqa.store import Store
+
+    full: dict[int, Question] = {}
+    entries: list[Entry] = []
+    refs: dict[str, FileRefs] = {}
+    paths: list[str] = []
+    loader = _StoreLoader(full)
+    with Store.open(db) as store:
+        for path, raw in store.source_refs().items():
+            data = json.loads(raw)
+            refs[path] = FileRefs(
+                bibliography={b["id"]: BibEntry.model_validate(b) for b in data.get("bibliography", [])},
+                glossary={g["id"]: GlossaryEntry.model_validate(g) for g in data.get("glossary", [])},
+                tools={t["id"]: Tool.model_validate(t) for t in data.get("tools", [])},
+            )
+            paths.append(path)
+        for key, (qid, cluster, topic, difficulty, data, path) in enumerate(store.iter_questions()):
+            q = Question.model_validate_json(data)
+            q.topic = CLUSTERS.get(cluster, topic or "Other")
+            full[key] = q
+            diff = q.difficulty.rank if q.difficulty is not None else -1
+            h = int.from_bytes(hashlib.blake2b(qid.encode(), digest_size=7).digest(), "big")
+            langs = ",".join(sorted({canonical(c.language) or c.language.lower() for c in q.code if c.language}))
+            entries.append(Entry(key, qid, path, q.topic, diff, h, ",".join(q.tags), langs, bank=loader))  # type: ignore[arg-type]
+    if not entries:
+        raise InputError(
+            str(db or "store"), None, "the store has no questions", "import some with `archqa import PATH`"
+        )
+    topics = [t for t in CLUSTERS.values() if any(e.topic == t for e in entries)]
+    return Bank(paths=paths, entries=entries, refs=refs, topics=topics, overviews={}, _loader=loader, _full=dict(full))  # type: ignore[arg-type]
+
+
 def load_bank(path: str | Path | None = None, *, cache: bool = True) -> Bank:
-    """Load a bank directory (default: the bundled bank), parsing only files that changed."""
+    """Load a bank directory (default: the bundled bank), parsing only files that changed.
+
+    ``"store"`` (or ``"store:PATH"``) draws from the import store instead.
+    """
+    if isinstance(path, str) and (path == "store" or path.startswith("store:")):
+        return load_store_bank(path[6:] or None)
     root = Path(path) if path is not None else bundled_bank()
     files = _bank_files(root)
     loader = _Cache(cache_dir() / "bank-cache.sqlite" if cache else None)

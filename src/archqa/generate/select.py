@@ -92,6 +92,7 @@ def bank_topics(bank: Bank) -> list[str]:
     order = list(CLUSTERS)
     present = {e.topic for e in bank.entries}
     names = [t for t in bank.topics if t in present] + sorted(present - set(bank.topics))
+
     def position(n: str) -> tuple[int, int]:
         c = cluster_of(n)
         return (order.index(c) if c is not None and c in order else len(order), names.index(n))

@@ -1,0 +1,234 @@
+"""`archqa import`, `search`, `list`, `show`, `stats`: the local store of imported banks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archqa.cli.app import cli, handle_errors
+
+db_option = click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    envvar="ARCHQA_DB",
+    help="Store file [env ARCHQA_DB; default ~/.local/share/archqa/archqa.db].",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output for people (text) or scripts (json).",
+)
+
+
+def _filters(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--source", default=None, help="Only questions from files whose path contains this.")(func)
+    func = click.option("--tag", default=None, help="Only questions with this tag.")(func)
+    func = click.option(
+        "--difficulty",
+        type=click.Choice(["foundational", "intermediate", "advanced"], case_sensitive=False),
+        default=None,
+        help="Only questions of this difficulty.",
+    )(func)
+    func = click.option(
+        "--topic",
+        default=None,
+        help="Only questions whose topic contains this or whose cluster is "
+        "this (structural, behavioral, quality, data, integration, evolution).",
+    )(func)
+    return func
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--dialect",
+    default=None,
+    help="Force a reader instead of detecting one per file "
+    "(house, front-matter, details, qa-markers, qa-headings, sections, numbered, cards).",
+)
+@click.option("--max-size", type=click.IntRange(1), default=20, show_default=True, help="Largest file to import, MB.")
+@db_option
+@format_option
+@handle_errors
+def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path | None, fmt: str) -> None:
+    """Import Markdown Q&A files, directories (recursive) or globs into the store.
+
+    Each file's dialect is detected; mojibake is repaired; topics and
+    difficulty are assigned with a confidence and a reason; duplicates across
+    files are linked. A file is imported in one transaction: a bad file is
+    reported and the others still import. Exit status 1 if any file failed.
+    """
+    from archqa.importer.pipeline import import_paths
+    from archqa.store import Store
+
+    with Store.open(db) as store:
+        show = fmt == "text" and sys.stderr.isatty()
+        if show:
+            with click.progressbar(length=0, label="importing", file=sys.stderr) as bar:
+
+                def tick(p: Path) -> None:
+                    bar.label = f"importing {p.name}"
+                    bar.update(1)
+
+                report = import_paths(paths, store, dialect=dialect, max_bytes=max_size * 1_000_000, progress=tick)
+        else:
+            report = import_paths(paths, store, dialect=dialect, max_bytes=max_size * 1_000_000)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "files": [vars(f) for f in report.files],
+                    "exact_duplicates": report.exact_duplicates,
+                    "near_duplicates": report.near_duplicates,
+                },
+                indent=2,
+            )
+        )
+    else:
+        for f in report.files:
+            if f.status == "failed":
+                click.echo(f"failed     {f.error}", err=True)
+                continue
+            extra = ""
+            if f.status == "imported":
+                extra = f" [{f.dialect}] {f.questions} questions"
+                if f.flagged:
+                    extra += f", {f.flagged} flagged (empty or stub answers)"
+                if f.repaired_lines:
+                    extra += f", {f.repaired_lines} lines repaired"
+                if f.unrepaired_lines:
+                    shown = ", ".join(map(str, f.unrepaired_lines[:10]))
+                    extra += f"; could not repair lines {shown}{' ...' if len(f.unrepaired_lines) > 10 else ''}"
+            click.echo(f"{f.status:<10} {f.path}{extra}")
+        click.echo(f"duplicates: {report.exact_duplicates} exact, {report.near_duplicates} near (see archqa show ID)")
+    if report.failed:
+        sys.exit(1)
+
+
+def _print_hits(hits: list[Any], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([vars(h) for h in hits], indent=2, ensure_ascii=False))
+        return
+    for h in hits:
+        click.echo(f"{h.id}  [{h.difficulty or '?'} · {h.topic}]  {h.title}")
+        if h.snippet:
+            click.echo(f"    {h.snippet}")
+        click.echo(f"    {h.source}:{h.line}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--any", "any_words", is_flag=True, help="Match questions with any of the words (default: all).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Most results to show.")
+@_filters
+@db_option
+@format_option
+@handle_errors
+def search(
+    query: str,
+    any_words: bool,
+    limit: int,
+    topic: str | None,
+    difficulty: str | None,
+    tag: str | None,
+    source: str | None,
+    db: Path | None,
+    fmt: str,
+) -> None:
+    """Full-text search of the store, best matches first (bm25, titles weigh most)."""
+    from archqa.store import Store
+
+    with Store.open(db) as store:
+        hits = store.search(
+            query, any_words=any_words, topic=topic, difficulty=difficulty, tag=tag, source=source, limit=limit
+        )
+    _print_hits(hits, fmt)
+
+
+@cli.command("list")
+@click.option("--limit", type=click.IntRange(1), default=100, show_default=True, help="Most questions to list.")
+@_filters
+@db_option
+@format_option
+@handle_errors
+def list_(
+    limit: int,
+    topic: str | None,
+    difficulty: str | None,
+    tag: str | None,
+    source: str | None,
+    db: Path | None,
+    fmt: str,
+) -> None:
+    """List stored questions in import order."""
+    from archqa.store import Store
+
+    with Store.open(db) as store:
+        _print_hits(store.list(topic=topic, difficulty=difficulty, tag=tag, source=source, limit=limit), fmt)
+
+
+@cli.command()
+@click.argument("question_id")
+@db_option
+@format_option
+@handle_errors
+def show(question_id: str, db: Path | None, fmt: str) -> None:
+    """Show one stored question with its classification, flags, duplicates and source."""
+    from archqa.errors import ConfigError
+    from archqa.formats.house import write_question
+    from archqa.store import Store
+
+    with Store.open(db) as store:
+        info = store.get(question_id)
+    if info is None:
+        raise ConfigError(f"no question with id {question_id!r} in the store; find ids with `archqa search` or `list`")
+    q = info["question"]
+    if fmt == "json":
+        out = dict(info)
+        out["question"] = q.model_dump(mode="json")  # type: ignore[attr-defined]
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    click.echo(write_question(q, {}))  # type: ignore[arg-type]
+    click.echo("")
+    click.echo(f"source: {info['source']}:{q.provenance.line if q.provenance else '?'}")  # type: ignore[attr-defined]
+    click.echo(f"cluster: {info['cluster']} (confidence {info['cluster_confidence']}): {info['cluster_reason']}")
+    click.echo(
+        f"difficulty: {q.difficulty.value if q.difficulty else '?'} "  # type: ignore[attr-defined]
+        f"(confidence {info['difficulty_confidence']}): {info['difficulty_reason']}"
+    )
+    if info["flags"]:
+        click.echo(f"flags: {', '.join(info['flags'])}")  # type: ignore[arg-type]
+    for d in info["duplicates"]:  # type: ignore[attr-defined]
+        click.echo(f"duplicate ({d['kind']}, {d['similarity']}): {d['id']}")
+
+
+@cli.command()
+@db_option
+@format_option
+@handle_errors
+def stats(db: Path | None, fmt: str) -> None:
+    """Counts by source, topic, cluster and difficulty; flagged items and duplicates."""
+    from archqa.store import Store
+
+    with Store.open(db) as store:
+        data = store.stats()
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{data['questions']} questions in {len(data['sources'])} sources")  # type: ignore[arg-type]
+    for key in ("by_cluster", "by_topic", "by_difficulty", "flagged", "duplicates"):
+        values: dict[str, int] = data[key]  # type: ignore[assignment]
+        if values:
+            click.echo(f"{key.replace('_', ' ')}: " + ", ".join(f"{k or '?'} {v}" for k, v in values.items()))
+    for s in data["sources"]:  # type: ignore[attr-defined]
+        click.echo(f"  {s['questions']:>5}  [{s['dialect']}] {s['path']}")

@@ -1,0 +1,393 @@
+"""Readers for the Markdown Q&A dialects found in the wild, auto-detected per file.
+
+Every reader works on the CommonMark block parse (``parse_blocks``): a heading,
+``#`` line or ``---`` inside a code fence is code and never splits a question.
+A reader implements two functions and registers itself with ``register_reader``:
+``detect(blocks) -> float`` (0..1, how sure it is) and ``read(doc) -> list[RawQuestion]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import yaml
+
+from archqa.formats.blocks import Block, parse_blocks
+
+
+@dataclass
+class RawQuestion:
+    """A question as a dialect found it: title, category, its body blocks and where it starts."""
+
+    title: str
+    line: int
+    number: int | None = None
+    category: str = ""
+    blocks: list[Block] = field(default_factory=list)
+    answer_md: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SourceText:
+    """A decoded file and its parse, as the readers see it."""
+
+    path: str
+    text: str
+    lines: list[str]
+    blocks: list[Block]
+
+    @classmethod
+    def parse(cls, text: str, path: str) -> SourceText:
+        lines, blocks = parse_blocks(text)
+        return cls(path, text, lines, blocks)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A registered dialect reader."""
+
+    name: str
+    summary: str
+    detect: Callable[[SourceText], float]
+    read: Callable[[SourceText], list[RawQuestion]]
+
+
+_READERS: dict[str, Reader] = {}
+
+
+def register_reader(
+    name: str, summary: str, detect: Callable[[SourceText], float], read: Callable[[SourceText], list[RawQuestion]]
+) -> None:
+    """Register a dialect reader. The built-in readers register this way too."""
+    _READERS[name] = Reader(name, summary, detect, read)
+
+
+def readers() -> dict[str, Reader]:
+    """Every registered reader by name."""
+    if not _READERS:
+        _register_builtin()
+    return dict(_READERS)
+
+
+def detect(src: SourceText) -> tuple[Reader, float]:
+    """The reader most confident about this file."""
+    best = max(readers().values(), key=lambda r: (r.detect(src), -list(_READERS).index(r.name)))
+    return best, best.detect(src)
+
+
+def heading_text(b: Block) -> str:
+    line = b.lines[b.start].strip()
+    if line.startswith("#"):
+        return line.lstrip("#").strip().rstrip("#").strip()
+    return b.inline.strip()
+
+
+HOUSE_Q = re.compile(r"^Q(\d+)\s*:\s*(.+)$")
+QA_HEADING = re.compile(r"^(?:Q|Question)\s*#?\s*(\d+)(?:\s*[-–]\s*(?:Q|Question)?\s*(\d+))?\s*[:.)\-–]\s*(.*)$", re.I)
+NUMBERED = re.compile(r"^(\d+)[.)]\s+(.+)$")
+ANSWER_MARK = re.compile(r"^\s*(?:\*\*|__)?\s*(?:A|Answer|Ans)\s*[:.]?\s*(?:\*\*|__)?\s*[:.]?\s*", re.I)
+QMARK_LINE = re.compile(r"^\s*(?:\*\*|__)?\s*(?:Q|Question)\s*(\d+)?\s*[:.]\s*(?:\*\*|__)?\s*(.*)$", re.I)
+
+
+# -- house -------------------------------------------------------------------
+
+
+def _house_detect(src: SourceText) -> float:
+    qs = sum(1 for b in src.blocks if b.kind == "heading" and HOUSE_Q.match(heading_text(b)))
+    labels = sum(
+        1 for b in src.blocks if b.kind == "paragraph" and re.match(r"\*\*(Difficulty|Key Insight|ID)\*\*", b.raw)
+    )
+    return 1.0 if qs and labels >= qs else 0.0
+
+
+# The house reader is archqa.formats.house; the importer calls it directly for this dialect.
+def _house_read(src: SourceText) -> list[RawQuestion]:
+    return []
+
+
+# -- headings ----------------------------------------------------------------
+
+
+def _split_on(
+    src: SourceText,
+    is_question: Callable[[Block, str], tuple[str, int | None] | None],
+    category_level: int | None = None,
+) -> list[RawQuestion]:
+    """Cut the block list at question headings; headings above them become categories."""
+    out: list[RawQuestion] = []
+    category = ""
+    qlevel = None
+    first = src.blocks[0] if src.blocks else None
+    title_block = (
+        first
+        if first is not None
+        and first.kind == "heading"
+        and first.level == 1
+        and is_question(first, heading_text(first)) is None
+        else None
+    )
+    for b in src.blocks:
+        if b is title_block:
+            continue
+        if b.kind == "heading":
+            text = heading_text(b)
+            hit = is_question(b, text)
+            if hit is not None:
+                title, number = hit
+                out.append(RawQuestion(title=title, line=b.line, number=number, category=category))
+                qlevel = b.level
+                continue
+            if qlevel is None or b.level < qlevel:
+                if category_level is None or b.level <= category_level:
+                    category = _clean_category(text)
+                    continue
+        if out:
+            out[-1].blocks.append(b)
+    return out
+
+
+def _clean_category(text: str) -> str:
+    text = re.sub(r"^[\W\d_]+", "", text).strip()
+    text = re.sub(r"\s*\(.*?\)\s*$", "", text)
+    return text[:80]
+
+
+def _qa_heading_detect(src: SourceText) -> float:
+    n = sum(1 for b in src.blocks if b.kind == "heading" and QA_HEADING.match(heading_text(b)))
+    return 0.8 if n >= 2 else 0.4 if n == 1 else 0.0
+
+
+def _qa_heading_read(src: SourceText) -> list[RawQuestion]:
+    out: list[RawQuestion] = []
+
+    def is_q(b: Block, text: str) -> tuple[str, int | None] | None:
+        m = QA_HEADING.match(text)
+        if not m:
+            return None
+        return m.group(3).strip(), int(m.group(1))
+
+    for rq in _split_on(src, is_q):
+        out.extend(_expand_range(rq))
+    return out
+
+
+def _expand_range(rq: RawQuestion) -> list[RawQuestion]:
+    """A range heading (Q44-45) holds its questions inline: 'Q44: ...' paragraphs or bold lines."""
+    inner: list[RawQuestion] = []
+    for b in rq.blocks:
+        if b.kind == "paragraph":
+            m = QMARK_LINE.match(b.raw.split("\n")[0])
+            if m and m.group(1):
+                rest = b.raw.split("\n", 1)
+                title = m.group(2).strip().strip("*").strip()
+                inner.append(RawQuestion(title=title, line=b.line, number=int(m.group(1)), category=rq.category))
+                if len(rest) > 1 and rest[1].strip():
+                    inner[-1].answer_md = rest[1].strip()
+                continue
+        if inner:
+            inner[-1].blocks.append(b)
+    if len(inner) >= 2 or (inner and not rq.title):
+        return inner
+    return [rq]
+
+
+def _numbered_detect(src: SourceText) -> float:
+    heads = [heading_text(b) for b in src.blocks if b.kind == "heading"]
+    n = sum(1 for h in heads if NUMBERED.match(h) and h.rstrip().endswith("?"))
+    return 0.7 if n >= 2 else 0.0
+
+
+def _numbered_read(src: SourceText) -> list[RawQuestion]:
+    def is_q(b: Block, text: str) -> tuple[str, int | None] | None:
+        m = NUMBERED.match(text)
+        if m and text.rstrip().endswith("?"):
+            return m.group(2).strip(), int(m.group(1))
+        return None
+
+    return _split_on(src, is_q)
+
+
+SECTION_Q = re.compile(r"^(?:QUESTION|Problem|Case|Exercise)\s*#?\s*(\d+)\s*[:.\-–]\s*(.+)$", re.I)
+
+
+def _sections_detect(src: SourceText) -> float:
+    n = sum(1 for b in src.blocks if b.kind == "heading" and SECTION_Q.match(heading_text(b)))
+    return 0.85 if n >= 1 and _has_ask(src) else 0.0
+
+
+def _has_ask(src: SourceText) -> bool:
+    return any(
+        b.kind == "heading" and re.match(r"(?i)(the ask|problem|prompt|scenario)\b", heading_text(b))
+        for b in src.blocks
+    )
+
+
+def _sections_read(src: SourceText) -> list[RawQuestion]:
+    def is_q(b: Block, text: str) -> tuple[str, int | None] | None:
+        m = SECTION_Q.match(text)
+        return (m.group(2).strip(), int(m.group(1))) if m else None
+
+    out = _split_on(src, is_q)
+    for rq in out:
+        # "The Ask" sub-section states the question; the rest is the answer.
+        for i, b in enumerate(rq.blocks):
+            if b.kind == "heading" and re.match(r"(?i)the ask\b", heading_text(b)):
+                ask = [x for x in rq.blocks[i + 1 : i + 3] if x.kind in ("blockquote", "paragraph")]
+                if ask:
+                    text = re.sub(r"^\s*>\s?", "", ask[0].raw, flags=re.M).strip().strip('"“”')
+                    rq.meta["ask"] = text
+                    rq.blocks = rq.blocks[:i] + [x for x in rq.blocks[i + 1 :] if x is not ask[0]]
+                break
+    return out
+
+
+def _cards_detect(src: SourceText) -> float:
+    heads = [b for b in src.blocks if b.kind == "heading" and b.level >= 2]
+    questions = [b for b in heads if heading_text(b).rstrip().endswith("?")]
+    return 0.5 if len(questions) >= 2 else 0.2 if heads else 0.0
+
+
+def _cards_read(src: SourceText) -> list[RawQuestion]:
+    heads = [b for b in src.blocks if b.kind == "heading"]
+    qs = [b for b in heads if heading_text(b).rstrip().endswith("?")]
+    if qs:
+        level = max(set(b.level for b in qs), key=lambda lv: sum(1 for b in qs if b.level == lv))
+    else:
+        level = max((b.level for b in heads), default=2)
+
+    def is_q(b: Block, text: str) -> tuple[str, int | None] | None:
+        return (text, None) if b.level == level else None
+
+    return _split_on(src, is_q)
+
+
+# -- details / Q: A: / front matter -----------------------------------------
+
+DETAILS = re.compile(r"<details[^>]*>\s*<summary[^>]*>(.*?)</summary>(.*?)</details>", re.S | re.I)
+
+
+def _details_detect(src: SourceText) -> float:
+    n = len(re.findall(r"<details", src.text, re.I))
+    return 0.9 if n >= 2 else 0.5 if n == 1 else 0.0
+
+
+def _details_read(src: SourceText) -> list[RawQuestion]:
+    out = []
+    category = ""
+    headings = [(b.start, heading_text(b)) for b in src.blocks if b.kind == "heading"]
+    for m in DETAILS.finditer(src.text):
+        line = src.text.count("\n", 0, m.start()) + 1
+        for start, text in headings:
+            if start < line:
+                category = _clean_category(text)
+        title = re.sub(r"<[^>]+>", "", m.group(1)).strip()
+        title = re.sub(r"^\s*(?:Q(?:uestion)?\s*\d*\s*[:.)]|\d+[.)])\s*", "", title).strip("* ")
+        body = m.group(2).strip()
+        out.append(RawQuestion(title=title, line=line, category=category, answer_md=body))
+    return out
+
+
+def _qa_marker_detect(src: SourceText) -> float:
+    q = sum(1 for b in src.blocks if b.kind == "paragraph" and re.match(r"^\s*(?:\*\*)?Q\s*\d*\s*[:.]", b.raw))
+    a = sum(1 for b in src.blocks if b.kind == "paragraph" and re.search(r"(?m)^\s*(?:\*\*)?A\s*[:.]", b.raw))
+    return 0.85 if q >= 2 and a >= 2 else 0.6 if q and a else 0.0
+
+
+def _qa_marker_read(src: SourceText) -> list[RawQuestion]:
+    out: list[RawQuestion] = []
+    category = ""
+    for b in src.blocks:
+        if b.kind == "heading":
+            category = _clean_category(heading_text(b))
+            continue
+        if b.kind == "paragraph":
+            first, _, rest = b.raw.partition("\n")
+            m = re.match(r"^\s*(?:\*\*)?Q\s*(\d*)\s*[:.]\s*(?:\*\*)?\s*(.*)$", first)
+            if m:
+                title = m.group(2).strip().strip("*").strip()
+                rq = RawQuestion(
+                    title=title, line=b.line, number=int(m.group(1)) if m.group(1) else None, category=category
+                )
+                am = re.search(r"(?ms)^\s*(?:\*\*)?A\s*[:.]\s*(?:\*\*)?\s*(.*)$", rest)
+                if am:
+                    rq.answer_md = am.group(1).strip()
+                elif rest.strip():
+                    rq.title = (title + " " + rest.strip()).strip()
+                out.append(rq)
+                continue
+            am = re.match(r"^\s*(?:\*\*)?A\s*[:.]\s*(?:\*\*)?\s*", b.raw)
+            if am and out:
+                out[-1].answer_md = ((out[-1].answer_md or "") + "\n\n" + b.raw[am.end() :]).strip()
+                continue
+        if out:
+            out[-1].blocks.append(b)
+    return out
+
+
+FRONT = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.S)
+
+
+def _front_detect(src: SourceText) -> float:
+    m = FRONT.match(src.text)
+    if not m:
+        return 0.0
+    try:
+        meta = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return 0.0
+    return 0.95 if isinstance(meta, dict) and ("title" in meta or "question" in meta) else 0.0
+
+
+def _front_read(src: SourceText) -> list[RawQuestion]:
+    m = FRONT.match(src.text)
+    assert m is not None
+    meta = yaml.safe_load(m.group(1)) or {}
+    body_start = src.text.count("\n", 0, m.end())
+    title = str(meta.get("question") or meta.get("title") or "").strip()
+    blocks = [b for b in src.blocks if b.start >= body_start]
+    if blocks and blocks[0].kind == "heading" and heading_text(blocks[0]).strip().lower() == title.lower():
+        blocks = blocks[1:]
+    tags = meta.get("tags") or []
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.split(",")]
+    rq = RawQuestion(title=title, line=1, category=str(meta.get("category") or meta.get("topic") or ""), blocks=blocks)
+    rq.meta = {k: str(v) for k, v in meta.items() if isinstance(v, str | int | float)}
+    rq.meta["tags"] = ",".join(str(t) for t in tags)
+    return [rq]
+
+
+def _register_builtin() -> None:
+    register_reader(
+        "house", "archqa's house format (### Q1: ... with **Difficulty**, **Answer**)", _house_detect, _house_read
+    )
+    register_reader(
+        "front-matter", "one article per file with YAML front matter (title/question, tags)", _front_detect, _front_read
+    )
+    register_reader(
+        "details", "<details><summary>question</summary> answer </details> collapsibles", _details_detect, _details_read
+    )
+    register_reader("qa-markers", "Q: / A: marker paragraphs", _qa_marker_detect, _qa_marker_read)
+    register_reader(
+        "qa-headings",
+        "'Q41:' / 'Question 801:' headings (and Q44-45 ranges) under categories",
+        _qa_heading_detect,
+        _qa_heading_read,
+    )
+    register_reader(
+        "sections",
+        "'QUESTION 11: title' headings with sub-sections such as 'The Ask'",
+        _sections_detect,
+        _sections_read,
+    )
+    register_reader(
+        "numbered",
+        "numbered question headings ('## 1. How do you ...?') with bold-label sections",
+        _numbered_detect,
+        _numbered_read,
+    )
+    register_reader(
+        "cards", "a heading per card: the heading is the question, the body the answer", _cards_detect, _cards_read
+    )

@@ -1,0 +1,297 @@
+"""Normalize and enrich imported text: mojibake repair, stubs, topic cluster and difficulty with reasons."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ftfy
+
+from archqa.model import CLUSTERS, Difficulty
+from archqa.text import words
+
+ESCAPE = re.compile(r"(?<!\\)\\u([0-9a-fA-F]{4})")
+
+
+@dataclass
+class Repair:
+    """The text after repair, how many lines changed, and lines still broken."""
+
+    text: str
+    repaired: int
+    unrepaired: list[int]
+
+
+def repair_text(text: str) -> Repair:
+    """Fix mojibake with ftfy (only encoding repair: quotes and code are left as they are).
+
+    Lines in code fences get the same encoding repair and nothing else; literal
+    \\uXXXX escapes are decoded outside fences. Lines still holding U+FFFD or
+    text ftfy judges broken are reported.
+    """
+    out = []
+    repaired = 0
+    unrepaired = []
+    fence: str | None = None
+    for n, line in enumerate(text.split("\n"), 1):
+        stripped = line.lstrip()
+        m = re.match(r"(`{3,}|~{3,})", stripped)
+        if m:
+            if fence is None:
+                fence = m.group(1)[0] * len(m.group(1))
+            elif stripped.startswith(fence) and not stripped[len(fence) :].strip():
+                fence = None
+        new = ftfy.fix_encoding(line) if not line.isascii() else line
+        if fence is None and not stripped.startswith(("```", "~~~")):
+            new = ESCAPE.sub(lambda mm: chr(int(mm.group(1), 16)), new)
+        if new != line:
+            repaired += 1
+        if "\ufffd" in new or (not new.isascii() and ftfy.is_bad(new)):
+            unrepaired.append(n)
+        out.append(new)
+    return Repair("\n".join(out), repaired, unrepaired)
+
+
+STUB = re.compile(
+    r"(?i)\b(see|read|find|get|view|check)\b[^.\n]{0,30}\banswers?\b[^.\n]{0,20}\b(at|on|in|here)\b"
+    r"|\b(subscribe|premium members?|paid members?|unlock (the )?answer|sign up to (see|read|view))\b"
+    r"|\banswers? (is |are )?available (at|on|in)\b|\bcoming soon\b|^\s*(tbd|todo|n/?a)\s*\.?\s*$"
+)
+
+
+def stub_reason(answer: str) -> str | None:
+    """Why an answer is not an answer (empty, a pointer elsewhere, a paywall), or None."""
+    prose = re.sub(r"<[^>]+>|[*_`>#-]", " ", answer).strip()
+    if not prose:
+        return "empty-answer"
+    if len(prose.split()) < 40 and STUB.search(prose):
+        return "stub-answer"
+    return None
+
+
+KEYWORDS: dict[str, list[str]] = {
+    "structural": [
+        "monolith",
+        "microservice",
+        "modular",
+        "hexagonal",
+        "layer",
+        "bounded context",
+        "component",
+        "coupling",
+        "cohesion",
+        "boundary",
+        "decompos",
+        "sidecar",
+        "architecture style",
+        "clean architecture",
+        "domain-driven",
+        "ddd",
+        "module",
+        "service granularity",
+        "tenant isolation",
+        "cell",
+    ],
+    "behavioral": [
+        "event",
+        "saga",
+        "orchestrat",
+        "choreograph",
+        "workflow",
+        "state machine",
+        "retry",
+        "idempoten",
+        "circuit breaker",
+        "backpressure",
+        "exactly-once",
+        "actor",
+        "compensat",
+        "timeout",
+        "failure",
+        "race condition",
+        "concurren",
+        "async",
+    ],
+    "quality": [
+        "latency",
+        "throughput",
+        "scalab",
+        "availab",
+        "reliab",
+        "performance",
+        "security",
+        "observab",
+        "slo",
+        "sla",
+        "rate limit",
+        "load shed",
+        "capacity",
+        "cost",
+        "monitor",
+        "resilien",
+        "tail",
+        "cach",
+        "thundering",
+        "disaster",
+        "scale",
+        "auth",
+    ],
+    "data": [
+        "database",
+        "sql",
+        "nosql",
+        "schema",
+        "shard",
+        "partition",
+        "replica",
+        "replication",
+        "consisten",
+        "transaction",
+        "isolation level",
+        "index",
+        "storage",
+        "cqrs",
+        "event sourcing",
+        "data model",
+        "ledger",
+        "warehouse",
+        "lake",
+        "query",
+        "write-heavy",
+        "read-heavy",
+        "embedding store",
+    ],
+    "integration": [
+        "api",
+        "rest",
+        "grpc",
+        "graphql",
+        "gateway",
+        "webhook",
+        "message broker",
+        "kafka",
+        "queue",
+        "stream",
+        "integration",
+        "contract",
+        "protocol",
+        "outbox",
+        "cdc",
+        "mesh",
+        "websocket",
+        "synchronous",
+        "asynchronous communication",
+        "pub/sub",
+    ],
+    "evolution": [
+        "migrat",
+        "legacy",
+        "strangler",
+        "refactor",
+        "rewrite",
+        "technical debt",
+        "deprecat",
+        "version",
+        "feature flag",
+        "canary",
+        "blue-green",
+        "rollout",
+        "evolution",
+        "evolv",
+        "modernis",
+        "moderniz",
+        "fitness function",
+        "adr",
+        "zero downtime",
+        "backward compat",
+    ],
+}
+
+
+def classify_cluster(title: str, body: str, category: str = "") -> tuple[str, float, str]:
+    """(cluster, confidence 0..1, reason) from keywords; the title and category weigh three times the body."""
+    head = f"{category} {title}".lower()
+    text = body.lower()
+    scores: dict[str, float] = {}
+    hits: dict[str, list[str]] = {}
+    for cluster, kws in KEYWORDS.items():
+        for kw in kws:
+            n_head = head.count(kw)
+            n_body = min(text.count(kw), 5)
+            if n_head or n_body:
+                scores[cluster] = scores.get(cluster, 0.0) + 3 * n_head + 0.5 * n_body
+                hits.setdefault(cluster, []).append(kw)
+    if not scores:
+        return "other", 0.0, "no cluster keywords found in the title, category or answer"
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    best, top = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    confidence = round(min(1.0, (top - second) / top + 0.1 * min(top, 5) / 5), 2)
+    words_hit = ", ".join(f"'{w}'" for w in hits[best][:4])
+    reason = f"keywords {words_hit} point to {CLUSTERS[best]} (score {top:.1f}"
+    reason += f" vs {ranked[1][0]} {second:.1f})" if len(ranked) > 1 else ")"
+    return best, confidence, reason
+
+
+ADVANCED = [
+    "design a",
+    "at scale",
+    "global",
+    "multi-region",
+    "distributed",
+    "consensus",
+    "trade-off",
+    "tradeoff",
+    "exactly-once",
+    "millions",
+    "billion",
+    "petabyte",
+    "how would you architect",
+    "migrate",
+    "evolve",
+]
+FOUNDATIONAL = [
+    "what is",
+    "what are",
+    "define",
+    "explain",
+    "difference between",
+    "why do we",
+    "what does",
+    "name",
+    "list",
+    "basic",
+]
+
+
+def classify_difficulty(title: str, body: str, given: str = "") -> tuple[Difficulty, float, str]:
+    """(difficulty, confidence, reason): the source's own label if any, else cues in the question."""
+    d = Difficulty.parse(given) if given else None
+    if d is not None:
+        return d, 1.0, f"the source labels it '{given}'"
+    low = title.lower()
+    m = re.search(r"\((easy|medium|hard|basic|intermediate|advanced|beginner|expert|senior|junior)\)", low)
+    if m:
+        d = Difficulty.parse(m.group(1))
+        assert d is not None
+        return d, 0.9, f"the title is marked '({m.group(1)})'"
+    adv = [k for k in ADVANCED if k in low]
+    fnd = [k for k in FOUNDATIONAL if low.startswith(k) or f" {k} " in f" {low} "]
+    n_words = len(words(body))
+    if adv and not fnd:
+        return Difficulty.ADVANCED, 0.6, f"the question asks to {', '.join(repr(k) for k in adv[:3])}"
+    if fnd and not adv:
+        return Difficulty.FOUNDATIONAL, 0.6, f"the question starts like a definition ({fnd[0]!r})"
+    if n_words > 600:
+        return Difficulty.ADVANCED, 0.4, f"a long answer ({n_words} words) with no explicit level"
+    return Difficulty.INTERMEDIATE, 0.3, "no level in the source and no strong cue; intermediate by default"
+
+
+def tags_from(category: str, extra: str = "") -> list[str]:
+    """Slug tags from a category heading and extra comma-separated tags."""
+    out = []
+    for raw in [category, *extra.split(",")]:
+        slug = "-".join(re.findall(r"[a-z0-9]+", raw.lower()))[:40]
+        if slug and slug not in out:
+            out.append(slug)
+    return out

@@ -1,0 +1,287 @@
+"""Import Markdown Q&A files into the store: detect, read, repair, enrich, one transaction per file."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archqa.errors import ArchqaError, InputError
+from archqa.formats.blocks import Block, heading_label, parse_blocks
+from archqa.formats.dialects import RawQuestion, SourceText, detect, readers
+from archqa.formats.house import read_text_document
+from archqa.formats.source import decode
+from archqa.importer.enrich import classify_cluster, classify_difficulty, repair_text, stub_reason, tags_from
+from archqa.model import CLUSTERS, CodeExample, Diagram, Provenance, Question, cluster_of
+from archqa.store.store import StoredQuestion, Store, normalize_title
+
+SUFFIXES = {".md", ".markdown", ".mdx", ".txt"}
+MAX_BYTES = 20_000_000
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    path: str
+    status: str
+    dialect: str = ""
+    questions: int = 0
+    flagged: int = 0
+    repaired_lines: int = 0
+    unrepaired_lines: list[int] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class ImportReport:
+    """Every file's result and the duplicate links after the import."""
+
+    files: list[FileResult] = field(default_factory=list)
+    exact_duplicates: int = 0
+    near_duplicates: int = 0
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+
+def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[FileResult]]:
+    """Files, directories (recursive) and globs -> the Markdown files, plus results for paths that do not exist."""
+    out: list[Path] = []
+    missing: list[FileResult] = []
+    for raw in paths:
+        p = Path(raw)
+        if any(ch in raw for ch in "*?[") and not p.exists():
+            hits = sorted(Path(h) for h in glob.glob(raw, recursive=True))
+            if not hits:
+                missing.append(FileResult(raw, "failed", error=f"{raw}: the pattern matches no file"))
+            out.extend(h for h in hits if h.is_file())
+        elif p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
+        elif p.is_file():
+            out.append(p)
+        else:
+            missing.append(FileResult(raw, "failed", error=f"{raw}: no such file or directory"))
+    seen: set[Path] = set()
+    unique = []
+    for f in out:
+        r = f.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(f)
+    return unique, missing
+
+
+def _qid(path: str, title: str) -> str:
+    norm = normalize_title(title)
+    slug = "-".join(norm.split()[:6]) or "q"
+    digest = hashlib.sha1((path + "\0" + norm).encode()).hexdigest()[:8]
+    return f"{slug}-{digest}"
+
+
+LABELS = {
+    "key insight": "key_insight",
+    "tl;dr": "key_insight",
+    "tldr": "key_insight",
+    "summary": "key_insight",
+    "short answer": "key_insight",
+    "key points": "key_points",
+    "key takeaways": "key_points",
+    "takeaways": "key_points",
+    "answer": "answer",
+}
+
+
+def _fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
+    """Answer prose, key insight, key points, code and diagrams from a question's body blocks."""
+    if answer_md:
+        _, extra = parse_blocks(answer_md)
+        blocks = extra + blocks
+    answer: list[str] = []
+    key_insight = ""
+    key_points: list[str] = []
+    code: list[CodeExample] = []
+    diagrams: list[Diagram] = []
+    current = "answer"
+    for b in blocks:
+        if b.kind in ("fence", "code_block"):
+            info = b.fence_info.split()[0].lower() if b.fence_info else ""
+            content = b.tokens[0].content.rstrip("\n")
+            if info == "mermaid":
+                diagrams.append(Diagram(kind="mermaid", source=content))
+            elif not info and _looks_like_drawing(content):
+                diagrams.append(Diagram(kind="text", source=content))
+            else:
+                code.append(CodeExample(language=b.fence_info.split()[0] if b.fence_info else "", code=content))
+            continue
+        label, rest = heading_label(b)
+        if label is not None:
+            current = LABELS.get(label.lower(), "answer")
+            if current == "key_insight" and rest:
+                key_insight = rest
+            elif current == "answer" and label.lower() in LABELS:
+                if rest:
+                    answer.append(rest)
+            elif current == "answer":
+                answer.append(b.raw if b.kind != "heading" else f"**{label}**")
+            continue
+        if current == "key_points" and b.kind in ("bullet_list", "ordered_list"):
+            from archqa.formats.blocks import list_items
+
+            key_points.extend(t for _, t in list_items(b))
+            continue
+        if current == "key_insight" and b.kind == "paragraph" and not key_insight:
+            key_insight = b.raw.strip()
+            continue
+        if b.kind in ("paragraph", "bullet_list", "ordered_list", "blockquote", "table", "html_block", "heading"):
+            answer.append(b.raw)
+    return {
+        "answer": "\n\n".join(a for a in answer if a.strip()).strip(),
+        "key_insight": key_insight,
+        "key_points": key_points,
+        "code": code,
+        "diagrams": diagrams,
+    }
+
+
+def _looks_like_drawing(content: str) -> bool:
+    box = sum(content.count(c) for c in "─│┌┐└┘═║╔╗╚╝▶◀→←↓↑+|-")
+    return box > max(20, len(content) // 10)
+
+
+def _stored(q: Question, category: str, given_difficulty: str = "", house: bool = False) -> StoredQuestion:
+    flags = []
+    reason = stub_reason(q.answer) if not q.code else (None if q.answer.strip() or q.code else "empty-answer")
+    if reason:
+        flags.append(reason)
+        if reason == "stub-answer":
+            q.answer = ""
+    known = cluster_of(q.topic) if house else None
+    if known:
+        cluster, cconf, creason = known, 1.0, f"in the source's '{q.topic}' section"
+    else:
+        cluster, cconf, creason = classify_cluster(q.title, q.answer, category)
+    if q.difficulty is not None:
+        dconf, dreason = 1.0, f"the source labels it {q.difficulty.value}"
+    else:
+        d, dconf, dreason = classify_difficulty(q.title, q.answer, given_difficulty)
+        q.difficulty = d
+    if not q.topic:
+        q.topic = CLUSTERS.get(cluster, "Other")
+    return StoredQuestion(q, cluster, cconf, creason, dconf, dreason, flags)
+
+
+def read_file_questions(text: str, path: str, dialect: str | None = None) -> tuple[str, list[StoredQuestion], str]:
+    """Detect the dialect (or use the forced one) and read every question of a decoded file.
+
+    Returns the dialect name, the questions, and the file's references as JSON (house format only).
+    """
+    src = SourceText.parse(text, path)
+    if dialect:
+        reader = readers().get(dialect)
+        if reader is None:
+            raise ArchqaError(f"--dialect {dialect!r} is unknown; choose from {', '.join(readers())}")
+    else:
+        reader, conf = detect(src)
+        if conf <= 0:
+            raise InputError(
+                path,
+                None,
+                "no recognizable questions",
+                "questions need headings, Q:/A: markers or <details> blocks; see `archqa import --help`",
+            )
+    if reader.name == "house":
+        doc = read_text_document(text, path)
+        out = []
+        for q in doc.set.questions:
+            if not q.id or "id" not in doc.qlines[doc.set.questions.index(q)].fields:
+                q.id = _qid(path, q.title)
+            out.append(_stored(q, q.topic, house=True))
+        refs = json.dumps(
+            {
+                "bibliography": [b.model_dump() for b in doc.set.bibliography],
+                "glossary": [g.model_dump() for g in doc.set.glossary],
+                "tools": [t.model_dump() for t in doc.set.tools],
+            }
+        )
+        return "house", out, refs
+    raws = reader.read(src)
+    out = []
+    for n, rq in enumerate(raws, 1):
+        if not rq.title.strip():
+            continue
+        f = _fields(rq.blocks, rq.answer_md)
+        title = rq.meta.get("ask") and f"{rq.title}: {rq.meta['ask']}" or rq.title
+        title = re.sub(r"\s+", " ", title).strip()
+        q = Question(
+            id=_qid(path, title),
+            number=rq.number or n,
+            title=title,
+            topic=rq.category,
+            tags=tags_from(rq.category, rq.meta.get("tags", "")),
+            provenance=Provenance(file=path, line=rq.line),
+            **f,  # type: ignore[arg-type]
+        )
+        out.append(_stored(q, rq.category, rq.meta.get("difficulty", "")))
+    if not out:
+        raise InputError(
+            path,
+            None,
+            f"read as {reader.name} but no questions were found",
+            "check the file, or force a dialect with --dialect",
+        )
+    return reader.name, out, "{}"
+
+
+def import_paths(
+    paths: Iterable[str],
+    store: Store,
+    *,
+    dialect: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    progress: Callable[[Path], None] | None = None,
+) -> ImportReport:
+    """Import files into the store, one transaction per file; a bad file never stops the others."""
+    files, missing = expand_paths(paths)
+    report = ImportReport(files=list(missing))
+    for f in files:
+        if progress is not None:
+            progress(f)
+        path = str(f.resolve())
+        try:
+            size = f.stat().st_size
+            if size > max_bytes:
+                raise InputError(
+                    str(f),
+                    None,
+                    f"the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit",
+                    "split it, or raise the limit with --max-size",
+                )
+            data = f.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            if store.source_sha(path) == sha:
+                report.files.append(FileResult(str(f), "unchanged"))
+                continue
+            fixed = repair_text(decode(data, str(f)))
+            name, questions, refs = read_file_questions(fixed.text, path, dialect)
+            store.replace_source(path, sha, size, name, questions, fixed.repaired, fixed.unrepaired, refs)
+            report.files.append(
+                FileResult(
+                    str(f),
+                    "imported",
+                    name,
+                    len(questions),
+                    sum(1 for q in questions if q.flags),
+                    fixed.repaired,
+                    fixed.unrepaired,
+                )
+            )
+        except ArchqaError as exc:
+            report.files.append(FileResult(str(f), "failed", error=str(exc)))
+    report.exact_duplicates, report.near_duplicates = store.relink_duplicates()
+    return report

@@ -1,0 +1,105 @@
+"""Named schema migrations. Each runs in one transaction and is recorded once.
+
+The schema changes only here: append a new (name, sql) pair, never edit an applied one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            dialect TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            questions INTEGER NOT NULL DEFAULT 0,
+            repaired_lines INTEGER NOT NULL DEFAULT 0,
+            unrepaired TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE TABLE questions (
+            id TEXT PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            number INTEGER NOT NULL,
+            line INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            cluster TEXT NOT NULL,
+            cluster_confidence REAL NOT NULL,
+            cluster_reason TEXT NOT NULL,
+            difficulty TEXT NOT NULL,
+            difficulty_confidence REAL NOT NULL,
+            difficulty_reason TEXT NOT NULL,
+            tags TEXT NOT NULL,
+            flags TEXT NOT NULL,
+            norm_title TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX questions_source ON questions(source_id);
+        CREATE INDEX questions_norm_title ON questions(norm_title);
+        CREATE VIRTUAL TABLE questions_fts USING fts5(
+            title, body, topic, tags, tokenize='porter unicode61'
+        );
+        CREATE TABLE duplicates (
+            a TEXT NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+            b TEXT NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('exact', 'near')),
+            similarity REAL NOT NULL,
+            PRIMARY KEY (a, b)
+        );
+        CREATE INDEX duplicates_b ON duplicates(b);
+        """,
+    ),
+    (
+        "0002_source_references",
+        """
+        ALTER TABLE sources ADD COLUMN refs TEXT NOT NULL DEFAULT '{}';
+        """,
+    ),
+]
+
+
+def applied(db: sqlite3.Connection) -> list[str]:
+    """Names of the migrations already applied, in order."""
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    return [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply every pending migration, each in its own transaction; return the names applied."""
+    done = set(applied(db))
+    ran = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(sql):
+                db.execute(statement)
+            db.execute("INSERT INTO migrations VALUES (?, ?)", (name, datetime.now(UTC).isoformat()))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        ran.append(name)
+    return ran
+
+
+def _statements(sql: str) -> list[str]:
+    parts = []
+    buf = ""
+    for line in sql.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            parts.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        parts.append(buf.strip())
+    return parts

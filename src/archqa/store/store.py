@@ -1,0 +1,342 @@
+"""The local store: one SQLite file (WAL) with full-text search, changed only by migrations."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from archqa.errors import ConfigError
+from archqa.model import Question
+from archqa.store.migrations import migrate
+from archqa.text import similar_pairs, terms
+
+
+def default_db_path() -> Path:
+    """$ARCHQA_DB, else $XDG_DATA_HOME/archqa/archqa.db, else ~/.local/share/archqa/archqa.db."""
+    if os.environ.get("ARCHQA_DB"):
+        return Path(os.environ["ARCHQA_DB"])
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "archqa" / "archqa.db"
+
+
+@dataclass
+class StoredQuestion:
+    """A question ready for the store, with its classification and flags."""
+
+    question: Question
+    cluster: str
+    cluster_confidence: float
+    cluster_reason: str
+    difficulty_confidence: float
+    difficulty_reason: str
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchHit:
+    """One search result."""
+
+    id: str
+    title: str
+    topic: str
+    difficulty: str
+    source: str
+    line: int
+    score: float
+    snippet: str
+
+
+def normalize_title(title: str) -> str:
+    """Lowercase words only: the key for exact duplicates."""
+    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+class Store:
+    """A SQLite store of imported questions. Open with ``Store.open(path)``; use as a context manager."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path | None = None) -> Store:
+        p = Path(path) if path is not None else default_db_path()
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(p, isolation_level=None, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=NORMAL")
+            migrate(db)
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{p}: cannot open the store ({exc}); pass another --db or set ARCHQA_DB") from None
+        except OSError as exc:
+            raise ConfigError(f"{p}: cannot create the store ({exc.strerror}); pass --db or set ARCHQA_DB") from None
+        return cls(db, p)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------
+    def source_sha(self, path: str) -> str | None:
+        row = self.db.execute("SELECT sha256 FROM sources WHERE path=?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def replace_source(
+        self,
+        path: str,
+        sha256: str,
+        size: int,
+        dialect: str,
+        questions: Sequence[StoredQuestion],
+        repaired_lines: int = 0,
+        unrepaired: Sequence[int] = (),
+        refs: str = "{}",
+    ) -> None:
+        """Replace everything a file contributed, in one transaction."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT id FROM sources WHERE path=?", (path,)).fetchone()
+            if row:
+                self._delete_source(row[0])
+            cur = db.execute(
+                "INSERT INTO sources (path, sha256, size, dialect, imported_at, questions, repaired_lines, unrepaired,"
+                " refs) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    path,
+                    sha256,
+                    size,
+                    dialect,
+                    datetime.now(UTC).isoformat(),
+                    len(questions),
+                    repaired_lines,
+                    json.dumps(list(unrepaired)),
+                    refs,
+                ),
+            )
+            source_id = cur.lastrowid
+            taken = {r[0] for r in db.execute("SELECT id FROM questions")} if questions else set()
+            for i, sq in enumerate(questions):
+                q = sq.question
+                qid = q.id
+                n = 2
+                while qid in taken:
+                    qid = f"{q.id}-{n}"
+                    n += 1
+                taken.add(qid)
+                if qid != q.id:
+                    q = q.model_copy(update={"id": qid})
+                self._insert(source_id, i, q, sq)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _insert(self, source_id: int | None, ord_: int, q: Question, sq: StoredQuestion) -> None:
+        line = q.provenance.line if q.provenance else 0
+        cur = self.db.execute(
+            "INSERT INTO questions (id, source_id, ord, number, line, title, topic, cluster, cluster_confidence,"
+            " cluster_reason, difficulty, difficulty_confidence, difficulty_reason, tags, flags, norm_title, data)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                q.id,
+                source_id,
+                ord_,
+                q.number,
+                line,
+                q.title,
+                q.topic,
+                sq.cluster,
+                sq.cluster_confidence,
+                sq.cluster_reason,
+                q.difficulty.value if q.difficulty else "",
+                sq.difficulty_confidence,
+                sq.difficulty_reason,
+                json.dumps(q.tags),
+                json.dumps(sq.flags),
+                normalize_title(q.title),
+                q.model_dump_json(),
+            ),
+        )
+        body = "\n".join([q.key_insight, q.answer, *q.key_points])
+        self.db.execute(
+            "INSERT INTO questions_fts (rowid, title, body, topic, tags) VALUES (?,?,?,?,?)",
+            (cur.lastrowid, q.title, body, f"{q.topic} {sq.cluster}", " ".join(q.tags)),
+        )
+
+    def _delete_source(self, source_id: int) -> None:
+        self.db.execute(
+            "DELETE FROM questions_fts WHERE rowid IN (SELECT rowid FROM questions WHERE source_id=?)", (source_id,)
+        )
+        self.db.execute("DELETE FROM questions WHERE source_id=?", (source_id,))
+        self.db.execute("DELETE FROM sources WHERE id=?", (source_id,))
+
+    def remove_missing(self, keep: Iterable[str], under: Iterable[str]) -> list[str]:
+        """Drop sources below the given directories that no longer exist on disk."""
+        keep_set = set(keep)
+        removed = []
+        for sid, path in self.db.execute("SELECT id, path FROM sources").fetchall():
+            if (
+                path not in keep_set
+                and any(path.startswith(u.rstrip("/") + "/") for u in under)
+                and not Path(path).exists()
+            ):
+                self.db.execute("BEGIN IMMEDIATE")
+                self._delete_source(sid)
+                self.db.execute("COMMIT")
+                removed.append(path)
+        return removed
+
+    def relink_duplicates(self, threshold: float = 0.8) -> tuple[int, int]:
+        """Recompute exact and near-duplicate links across all questions; returns (exact, near)."""
+        rows = self.db.execute("SELECT id, norm_title, title FROM questions ORDER BY rowid").fetchall()
+        links: list[tuple[str, str, str, float]] = []
+        by_norm: dict[str, list[str]] = {}
+        for qid, norm, _ in rows:
+            by_norm.setdefault(norm, []).append(qid)
+        exact = 0
+        for ids in by_norm.values():
+            for other in ids[1:]:
+                links.append((ids[0], other, "exact", 1.0))
+                exact += 1
+        sets = [terms(title) for _, _, title in rows]
+        near = 0
+        for i, j, sim in similar_pairs(sets, threshold):
+            if rows[i][1] != rows[j][1]:
+                links.append((rows[i][0], rows[j][0], "near", round(sim, 3)))
+                near += 1
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("DELETE FROM duplicates")
+        self.db.executemany("INSERT OR IGNORE INTO duplicates VALUES (?,?,?,?)", links)
+        self.db.execute("COMMIT")
+        return exact, near
+
+    # -- reading ---------------------------------------------------------
+    def get(self, qid: str) -> dict[str, object] | None:
+        row = self.db.execute(
+            "SELECT q.data, q.cluster, q.cluster_confidence, q.cluster_reason, q.difficulty_confidence,"
+            " q.difficulty_reason, q.flags, s.path FROM questions q JOIN sources s ON s.id=q.source_id WHERE q.id=?",
+            (qid,),
+        ).fetchone()
+        if row is None:
+            return None
+        dups = self.db.execute(
+            "SELECT CASE WHEN a=? THEN b ELSE a END, kind, similarity FROM duplicates WHERE a=? OR b=?",
+            (qid, qid, qid),
+        ).fetchall()
+        return {
+            "question": Question.model_validate_json(row[0]),
+            "cluster": row[1],
+            "cluster_confidence": row[2],
+            "cluster_reason": row[3],
+            "difficulty_confidence": row[4],
+            "difficulty_reason": row[5],
+            "flags": json.loads(row[6]),
+            "source": row[7],
+            "duplicates": [{"id": d[0], "kind": d[1], "similarity": d[2]} for d in dups],
+        }
+
+    def _filters(
+        self, topic: str | None, difficulty: str | None, tag: str | None, source: str | None
+    ) -> tuple[str, list[object]]:
+        where: list[str] = []
+        args: list[object] = []
+        if topic:
+            where.append("(lower(q.topic) LIKE ? OR q.cluster = ?)")
+            args += [f"%{topic.lower()}%", topic.lower()]
+        if difficulty:
+            where.append("lower(q.difficulty) = ?")
+            args.append(difficulty.lower())
+        if tag:
+            where.append("EXISTS (SELECT 1 FROM json_each(q.tags) WHERE lower(value) = ?)")
+            args.append(tag.lower())
+        if source:
+            where.append("s.path LIKE ?")
+            args.append(f"%{source}%")
+        return (" AND ".join(where) or "1"), args
+
+    def search(
+        self,
+        query: str,
+        *,
+        any_words: bool = False,
+        topic: str | None = None,
+        difficulty: str | None = None,
+        tag: str | None = None,
+        source: str | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        """Ranked full-text search (FTS5 bm25; the title weighs most). All words must match unless any_words."""
+        words = re.findall(r"\w+", query.lower())
+        if not words:
+            return []
+        match = (" OR " if any_words else " ").join(f'"{w}"' for w in words)
+        where, args = self._filters(topic, difficulty, tag, source)
+        sql = (
+            "SELECT q.id, q.title, q.topic, q.difficulty, s.path, q.line, bm25(questions_fts, 5.0, 1.0, 2.0, 2.0) AS r,"
+            " snippet(questions_fts, 1, '[', ']', ' … ', 12)"
+            " FROM questions_fts JOIN questions q ON q.rowid = questions_fts.rowid JOIN sources s ON s.id = q.source_id"
+            f" WHERE questions_fts MATCH ? AND {where} ORDER BY r LIMIT ?"
+        )
+        rows = self.db.execute(sql, [match, *args, limit]).fetchall()
+        return [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], -r[6], r[7]) for r in rows]
+
+    def list(
+        self,
+        *,
+        topic: str | None = None,
+        difficulty: str | None = None,
+        tag: str | None = None,
+        source: str | None = None,
+        limit: int = 100,
+    ) -> list[SearchHit]:
+        where, args = self._filters(topic, difficulty, tag, source)
+        rows = self.db.execute(
+            "SELECT q.id, q.title, q.topic, q.difficulty, s.path, q.line FROM questions q"
+            f" JOIN sources s ON s.id = q.source_id WHERE {where} ORDER BY s.path, q.ord LIMIT ?",
+            [*args, limit],
+        ).fetchall()
+        return [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], 0.0, "") for r in rows]
+
+    def stats(self) -> dict[str, object]:
+        one = self.db.execute
+        return {
+            "questions": one("SELECT count(*) FROM questions").fetchone()[0],
+            "sources": [
+                {"path": p, "dialect": d, "questions": n}
+                for p, d, n in one("SELECT path, dialect, questions FROM sources ORDER BY path")
+            ],
+            "by_topic": dict(one("SELECT topic, count(*) FROM questions GROUP BY topic ORDER BY 2 DESC").fetchall()),
+            "by_cluster": dict(
+                one("SELECT cluster, count(*) FROM questions GROUP BY cluster ORDER BY 2 DESC").fetchall()
+            ),
+            "by_difficulty": dict(one("SELECT difficulty, count(*) FROM questions GROUP BY difficulty").fetchall()),
+            "flagged": dict(
+                one("SELECT value, count(*) FROM questions, json_each(questions.flags) GROUP BY value").fetchall()
+            ),
+            "duplicates": dict(one("SELECT kind, count(*) FROM duplicates GROUP BY kind").fetchall()),
+        }
+
+    def iter_questions(self) -> Iterator[tuple[str, str, str, str, str, str]]:
+        """(id, cluster, topic, difficulty, data json, source path) of every question, in import order."""
+        yield from self.db.execute(
+            "SELECT q.id, q.cluster, q.topic, q.difficulty, q.data, s.path FROM questions q"
+            " JOIN sources s ON s.id = q.source_id ORDER BY q.rowid"
+        )
+
+    def source_refs(self) -> dict[str, str]:
+        """Each source path and the JSON of the references it carried (house-format files)."""
+        return dict(self.db.execute("SELECT path, refs FROM sources").fetchall())

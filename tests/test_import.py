@@ -1,0 +1,241 @@
+"""`archqa import` and the store: dialects, repair, enrichment, duplicates, re-import, bad input, search."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archqa.formats.source import read_text
+from archqa.importer import import_paths, read_file_questions
+from archqa.store import Store
+from tests.conftest import run_cli
+
+FIX = Path(__file__).parent / "fixtures" / "dialects"
+EXPECTED = {
+    "numbered.md": ("numbered", 2),
+    "qa_headings.md": ("qa-headings", 4),
+    "details.md": ("details", 3),
+    "qa_markers.md": ("qa-markers", 3),
+    "cards.md": ("cards", 2),
+    "front_matter.md": ("front-matter", 1),
+    "sections.md": ("sections", 1),
+}
+
+
+@pytest.fixture(autouse=True)
+def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHQA_DB", str(tmp_path / "store.db"))
+    monkeypatch.setenv("ARCHQA_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_dialect_is_detected_and_read(name: str) -> None:
+    p = FIX / name
+    dialect, qs, _ = read_file_questions(read_text(p), str(p))
+    assert (dialect, len(qs)) == EXPECTED[name]
+    for sq in qs:
+        assert sq.question.title and sq.question.provenance and sq.question.provenance.line >= 1
+        assert sq.cluster_reason and sq.difficulty_reason
+
+
+def test_fences_never_split_questions_and_code_is_kept_byte_for_byte() -> None:
+    _, qs, _ = read_file_questions(read_text(FIX / "numbered.md"), "numbered.md")
+    code = qs[0].question.code[0].code
+    assert code == "# A heading-looking comment must stay inside the code\n---\ndef enqueue(job):\n    return job"
+    _, cards, _ = read_file_questions(read_text(FIX / "cards.md"), "cards.md")
+    assert [q.question.title for q in cards] == ["What is an error budget?", "Why add jitter to retries?"]
+    assert cards[1].question.code[0].code.startswith("# not a heading\nretry:")
+
+
+def test_range_headings_and_answer_markers() -> None:
+    _, qs, _ = read_file_questions(read_text(FIX / "qa_headings.md"), "x.md")
+    assert [q.question.number for q in qs] == [41, 42, 44, 45]
+    assert [q.question.topic for q in qs] == ["Messaging", "Messaging", "Storage", "Storage"]
+    assert qs[0].question.answer.startswith("Each partition")
+    assert "leader" in qs[3].question.answer
+
+
+def test_stubs_and_empty_answers_are_flagged_not_stored() -> None:
+    _, qs, _ = read_file_questions(read_text(FIX / "details.md"), "d.md")
+    assert qs[2].flags == ["stub-answer"] and qs[2].question.answer == ""
+    _, qs, _ = read_file_questions(read_text(FIX / "qa_markers.md"), "q.md")
+    assert qs[2].flags == ["empty-answer"]
+
+
+def test_import_directory_reimport_and_change(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    for name in EXPECTED:
+        (bank / name).write_bytes((FIX / name).read_bytes())
+    with Store.open() as store:
+        r = import_paths([str(bank)], store)
+        assert [f.status for f in r.files] == ["imported"] * len(EXPECTED)
+        total = store.stats()["questions"]
+        assert total == sum(n for _, n in EXPECTED.values())
+        r = import_paths([str(bank)], store)
+        assert {f.status for f in r.files} == {"unchanged"}
+        assert store.stats()["questions"] == total
+        qa = bank / "qa_markers.md"
+        qa.write_text(qa.read_text().split("Q: Why version")[0])
+        r = import_paths([str(bank / "*.md")], store)
+        assert [f.status for f in r.files if f.path.endswith("qa_markers.md")] == ["imported"]
+        assert store.stats()["questions"] == total - 2
+        assert not store.search("breaking change")
+
+
+def test_mojibake_is_repaired_and_unrepairable_lines_reported(tmp_path: Path) -> None:
+    f = tmp_path / "m.md"
+    f.write_text(
+        "# T\n\nQ: What\u00e2\u20ac\u2122s a lease?\nA: A time-limited lock \u2014 it expires.\n\n"
+        "Q: Broken?\nA: This line has a lost byte \ufffd here.\n",
+        encoding="utf-8",
+    )
+    with Store.open() as store:
+        r = import_paths([str(f)], store)
+        res = r.files[0]
+        assert res.status == "imported" and res.repaired_lines == 1
+        assert res.unrepaired_lines == [7]
+        titles = [h.title for h in store.list()]
+        assert "What\u2019s a lease?" in titles
+
+
+def test_duplicates_are_linked_across_files(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("Q: What is replication lag in a database?\nA: The delay.\n\nQ: x y z?\nA: w.\n")
+    (tmp_path / "b.md").write_text(
+        "Q: What is replication lag in a database?\nA: Delay.\n\n"
+        "Q: What is the replication lag of a database?\nA: Also delay.\n"
+    )
+    with Store.open() as store:
+        r = import_paths([str(tmp_path)], store)
+        assert r.exact_duplicates == 1 and r.near_duplicates >= 1
+        hit = store.search("replication lag", source="a.md")[0]
+        info = store.get(hit.id)
+        assert info is not None and {d["kind"] for d in info["duplicates"]} == {"exact", "near"}
+
+
+def test_bad_files_are_reported_and_the_others_import(tmp_path: Path) -> None:
+    (tmp_path / "good.md").write_text("Q: What is a lease?\nA: A lock that expires.\n\nQ: b?\nA: c.\n")
+    (tmp_path / "binary.md").write_bytes(b"\x89PNG\x00\x00\x01")
+    (tmp_path / "latin1.md").write_bytes("Q: caf\u00e9?\nA: x\n".encode("latin-1"))
+    (tmp_path / "empty.md").write_bytes(b"")
+    (tmp_path / "prose.md").write_text("Just some notes without any questions at all.\n")
+    big = tmp_path / "big.md"
+    with big.open("wb") as fh:
+        fh.write(b"Q: big?\nA: " + b"x " * 26_000_000 + b"\n")
+    r = run_cli("import", str(tmp_path))
+    assert r.returncode == 1
+    for name, words in [
+        ("binary.md", "binary"),
+        ("latin1.md", "not valid UTF-8"),
+        ("empty.md", "empty"),
+        ("prose.md", "no recognizable questions"),
+        ("big.md", "MB limit"),
+    ]:
+        line = next(x for x in r.stderr.splitlines() if name in x)
+        assert words in line, line
+    assert "latin1.md:1:" in r.stderr
+    assert "imported" in r.stdout and "good.md" in r.stdout
+    assert "Traceback" not in r.stderr
+    with Store.open() as store:
+        assert store.stats()["questions"] == 2
+
+
+def test_schema_is_exactly_the_migrated_one(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.db") as store:
+        rows = store.db.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'questions_fts_%' ORDER BY name"
+        ).fetchall()
+        names = [r[0] for r in store.db.execute("SELECT name FROM migrations ORDER BY rowid")]
+    expected = (Path(__file__).parent / "fixtures" / "schema.sql").read_text()
+    got = "\n".join(f"-- {t} {n}\n{' '.join((s or '').split())}" for t, n, s in rows) + "\n"
+    assert got == expected
+    assert names == ["0001_initial", "0002_source_references"]
+
+
+def test_migrations_run_once_and_survive_reopen(tmp_path: Path) -> None:
+    from archqa.store import migrate
+
+    with Store.open(tmp_path / "s.db") as store:
+        assert migrate(store.db) == []
+
+
+def test_search_all_words_vs_any_and_filters() -> None:
+    with Store.open() as store:
+        import_paths([str(FIX)], store)
+        assert store.search("replication lag")
+        assert not store.search("replication jitter")
+        assert store.search("replication jitter", any_words=True)
+        assert all(h.difficulty == "Foundational" for h in store.search("what", difficulty="foundational"))
+        assert [h.topic for h in store.search("consumer", topic="messaging")] == ["Messaging"]
+        assert store.search("limiter", tag="rate-limiting")
+
+
+def test_cli_search_show_list_stats_json() -> None:
+    import json
+
+    assert run_cli("import", str(FIX)).returncode == 0
+    r = run_cli("search", "consumer group", "--format", "json")
+    hits = json.loads(r.stdout)
+    assert hits and hits[0]["title"].startswith("What does a consumer group")
+    r = run_cli("show", hits[0]["id"])
+    assert "cluster:" in r.stdout and "difficulty:" in r.stdout and "qa_headings.md:" in r.stdout
+    assert run_cli("show", "nope").returncode == 2
+    stats = json.loads(run_cli("stats", "--format", "json").stdout)
+    assert stats["questions"] == 16 and stats["flagged"] == {"stub-answer": 1, "empty-answer": 1}
+    assert "cards.md" in run_cli("list").stdout
+
+
+def test_generate_draws_from_the_store() -> None:
+    assert run_cli("import", str(Path(__file__).parents[1] / "src" / "archqa" / "bank")).returncode == 0
+    r = run_cli("generate", "--bank", "store", "--count", "8")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("\n### Q") == 8
+
+
+def test_killing_an_import_leaves_the_store_consistent(tmp_path: Path) -> None:
+    src = tmp_path / "many"
+    src.mkdir()
+    body = "".join(
+        f"Q: Question number {i} about leases and locks?\nA: Answer {i} explains it.\n\n" for i in range(400)
+    )
+    for i in range(60):
+        (src / f"f{i:03d}.md").write_text(f"# File {i}\n\n" + body.replace("Question", f"Item{i} question"))
+    db = tmp_path / "kill.db"
+    env = {**os.environ, "ARCHQA_DB": str(db)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archqa", "import", str(src)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=5) as c:
+                    if c.execute("SELECT count(*) FROM sources").fetchone()[0] >= 3:
+                        break
+            except sqlite3.Error:
+                continue
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(db) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = c.execute(
+            "SELECT s.questions, (SELECT count(*) FROM questions q WHERE q.source_id = s.id) FROM sources s"
+        ).fetchall()
+        assert rows and all(a == b for a, b in rows)
+        n_sources = len(rows)
+    assert n_sources < 60
+    r = subprocess.run([sys.executable, "-m", "archqa", "import", str(src)], env=env, capture_output=True, text=True)
+    assert r.returncode == 0
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT count(*) FROM sources").fetchone()[0] == 60
