@@ -317,7 +317,7 @@ def load_store_bank(db: str | Path | None = None) -> Bank:
                 tools={t["id"]: Tool.model_validate(t) for t in data.get("tools", [])},
             )
             paths.append(path)
-        for key, (qid, cluster, topic, difficulty, data, path) in enumerate(store.iter_questions()):
+        for key, (qid, cluster, topic, _difficulty, data, path) in enumerate(store.iter_questions()):
             q = Question.model_validate_json(data)
             q.topic = CLUSTERS.get(cluster, topic or "Other")
             full[key] = q

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from archqa.errors import ArchqaError, InputError
 from archqa.formats.blocks import Block, heading_label, parse_blocks
-from archqa.formats.dialects import RawQuestion, SourceText, detect, readers
+from archqa.formats.dialects import SourceText, detect, readers
 from archqa.formats.house import read_text_document
 from archqa.formats.source import decode
 from archqa.importer.enrich import classify_cluster, classify_difficulty, repair_text, stub_reason, tags_from
 from archqa.model import CLUSTERS, CodeExample, Diagram, Provenance, Question, cluster_of
-from archqa.store.store import StoredQuestion, Store, normalize_title
+from archqa.store.store import Store, StoredQuestion, normalize_title
 
 SUFFIXES = {".md", ".markdown", ".mdx", ".txt"}
 MAX_BYTES = 20_000_000
