@@ -156,7 +156,7 @@ def test_schema_is_exactly_the_migrated_one(tmp_path: Path) -> None:
     expected = (Path(__file__).parent / "fixtures" / "schema.sql").read_text()
     got = "\n".join(f"-- {t} {n}\n{' '.join((s or '').split())}" for t, n, s in rows) + "\n"
     assert got == expected
-    assert names == ["0001_initial", "0002_source_references"]
+    assert names == ["0001_initial", "0002_source_references", "0003_practice"]
 
 
 def test_migrations_run_once_and_survive_reopen(tmp_path: Path) -> None:

@@ -36,3 +36,25 @@ class ConfigError(ArchqaError):
     """A command-line option or configuration value is invalid."""
 
     exit_code = 2
+
+
+class ExportError(ArchqaError):
+    """An export cannot be written: the output file cannot be created or replaced."""
+
+    exit_code = 2
+
+
+class BackendError(ArchqaError):
+    """A model backend cannot be used or failed: missing SDK, unreachable server, rejected request."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, fatal: bool = True) -> None:
+        self.fatal = fatal
+        super().__init__(message)
+
+
+class GraderError(ArchqaError):
+    """A practice grader cannot be used: unknown name, its optional extra missing, or its model unreadable."""
+
+    exit_code = 2

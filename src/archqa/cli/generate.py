@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from archqa.cli.app import cli, handle_errors
+from archqa.cli.llm import model_options, pop_model_options, prepare, report
 from archqa.cli.validate import parse_mix
 
 
@@ -101,6 +102,7 @@ def _split(value: str | None) -> list[str]:
     help="When the bank cannot fill the blueprint, write a smaller set and say so in its report.",
 )
 @click.option("--title", default=None, help="Title of the set.")
+@model_options
 @handle_errors
 def generate(
     count: int,
@@ -114,15 +116,22 @@ def generate(
     out: Path | None,
     allow_shortfall: bool,
     title: str | None,
+    **model_kw: Any,
 ) -> None:
     """Generate an interview set from the bundled bank (or --bank), offline.
 
     The set is written in the house format with a Validation Report computed
     by the validator. A summary goes to standard error. Exit status 1 if the
     set has validation errors, 2 if the blueprint cannot be met.
+
+    With --backend/--model a model writes the questions (with --fill, only
+    those the bank cannot fill); each one passes the validator first. A slot
+    that never validates is reported and left out (exit 1 unless
+    --allow-shortfall). --from-cv FILE asks about a CV's quantified claims.
     """
     from archqa.generate import generate as run_generate
     from archqa.model import Blueprint
+    from archqa.validate.engine import format_score
 
     bp = Blueprint(
         count=count,
@@ -132,14 +141,19 @@ def generate(
         languages=[x.lower() for x in _split(languages)],
         seed=seed,
     )
-    result = run_generate(bp, bank=bank, allow_shortfall=allow_shortfall, title=title)
+    llm = pop_model_options(model_kw)
+    model, bar = prepare(llm, bp, bank)
+    try:
+        result = run_generate(
+            bp, bank=bank, allow_shortfall=allow_shortfall, title=title, model=model, cv=llm.get("from_cv")
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     if fmt == "json":
-        payload = {
-            "schema": "archqa.set/1",
-            "set": result.set.model_dump(mode="json"),
-            "validation": result.report.model_dump(mode="json"),
-        }
-        text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+        from archqa.export.json import dumps_set
+
+        text = dumps_set(result.set, result.report)
     else:
         text = result.text
     if out is not None:
@@ -150,11 +164,14 @@ def generate(
     where = f" to {out}" if out else ""
     click.echo(
         f"archqa: wrote {r.questions} questions{where}; validation: {r.errors} errors, "
-        f"{r.warnings} warnings, score {r.score:.0f}/100",
+        f"{r.warnings} warnings, score {format_score(r.score)}/100",
         err=True,
     )
+    failed = report(result)
     for s in result.shortfalls:
         click.echo(f"archqa: shortfall: {s.describe()}", err=True)
+    if failed and not allow_shortfall and not r.errors:
+        sys.exit(1)
     if r.errors:
         for f in r.findings:
             if f.severity.value == "error":

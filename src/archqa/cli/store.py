@@ -217,11 +217,14 @@ def show(question_id: str, db: Path | None, fmt: str) -> None:
 @format_option
 @handle_errors
 def stats(db: Path | None, fmt: str) -> None:
-    """Counts by source, topic, cluster and difficulty; flagged items and duplicates."""
+    """Counts by source, topic, cluster and difficulty; flagged items and duplicates; practice reviews."""
+    from archqa.practice import practice_stats
+    from archqa.practice.schedule import stats_lines
     from archqa.store import Store
 
     with Store.open(db) as store:
         data = store.stats()
+        data["practice"] = practice_stats(store)
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -232,3 +235,5 @@ def stats(db: Path | None, fmt: str) -> None:
             click.echo(f"{key.replace('_', ' ')}: " + ", ".join(f"{k or '?'} {v}" for k, v in values.items()))
     for s in data["sources"]:  # type: ignore[attr-defined]
         click.echo(f"  {s['questions']:>5}  [{s['dialect']}] {s['path']}")
+    for line in stats_lines(data["practice"]):  # type: ignore[arg-type]
+        click.echo(line)

@@ -74,8 +74,10 @@ def readers() -> dict[str, Reader]:
 
 def detect(src: SourceText) -> tuple[Reader, float]:
     """The reader most confident about this file."""
-    best = max(readers().values(), key=lambda r: (r.detect(src), -list(_READERS).index(r.name)))
-    return best, best.detect(src)
+    order = list(readers())
+    scored = [(r.detect(src), -order.index(name), r) for name, r in readers().items()]
+    conf, _, best = max(scored, key=lambda x: (x[0], x[1]))
+    return best, conf
 
 
 def heading_text(b: Block) -> str:

@@ -276,5 +276,7 @@ def select(bank: Bank, blueprint: Blueprint, *, allow_shortfall: bool = False) -
             picked.append(e)
         chosen[(names[t], d)] = got
     entries = [e for name in names for d in range(3) for e in chosen.get((name, d), [])]
-    resolved = blueprint.model_copy(update={"topics": {t: q for (t, _), q in zip(topics, quotas)}})
-    return Selection(entries=entries, blueprint=resolved, topics=names, shortfalls=shortfalls)
+    # Topics that get no question (count smaller than the number of topics) are not part of the set's blueprint.
+    resolved = blueprint.model_copy(update={"topics": {t: q for (t, _), q in zip(topics, quotas) if q > 0}})
+    kept = [n for n, q in zip(names, quotas) if q > 0]
+    return Selection(entries=entries, blueprint=resolved, topics=kept, shortfalls=shortfalls)

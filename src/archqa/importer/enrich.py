@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import ftfy
 
 from archqa.model import CLUSTERS, Difficulty
-from archqa.text import words
 
 ESCAPE = re.compile(r"(?<!\\)\\u([0-9a-fA-F]{4})")
 
@@ -34,6 +34,9 @@ def repair_text(text: str) -> Repair:
     unrepaired = []
     fence: str | None = None
     for n, line in enumerate(text.split("\n"), 1):
+        if line.isascii() and "\\u" not in line and "```" not in line and "~~~" not in line:
+            out.append(line)
+            continue
         stripped = line.lstrip()
         m = re.match(r"(`{3,}|~{3,})", stripped)
         if m:
@@ -42,7 +45,7 @@ def repair_text(text: str) -> Repair:
             elif stripped.startswith(fence) and not stripped[len(fence) :].strip():
                 fence = None
         new = ftfy.fix_encoding(line) if not line.isascii() else line
-        if fence is None and not stripped.startswith(("```", "~~~")):
+        if fence is None and not m:
             new = ESCAPE.sub(lambda mm: chr(int(mm.group(1), 16)), new)
         if new != line:
             repaired += 1
@@ -208,19 +211,51 @@ KEYWORDS: dict[str, list[str]] = {
 }
 
 
+_BY_PREFIX: dict[str, list[tuple[str, str]]] = {}
+_MULTI: list[tuple[str, str]] = []
+for _cluster, _kws in KEYWORDS.items():
+    for _kw in _kws:
+        if " " in _kw:
+            _MULTI.append((_cluster, _kw))
+        else:
+            _BY_PREFIX.setdefault(_kw[:3], []).append((_cluster, _kw))
+_WORDS = re.compile(r"[a-z0-9][a-z0-9/-]*")
+
+
+def _keyword_hits(text: str) -> dict[str, list[str]]:
+    """Keywords found in lowercase text, by cluster, once per occurrence. A one-word keyword is a
+    word prefix ('orchestrat' matches 'orchestration'); a two-word keyword matches as a phrase."""
+    hits: dict[str, list[str]] = {}
+    for w, n in Counter(_WORDS.findall(text)).items():
+        for cluster, kw in _BY_PREFIX.get(w[:3], ()):
+            if w.startswith(kw):
+                hits.setdefault(cluster, []).extend([kw] * n)
+    for cluster, kw in _MULTI:
+        c = text.count(kw)
+        if c:
+            hits.setdefault(cluster, []).extend([kw] * c)
+    return hits
+
+
 def classify_cluster(title: str, body: str, category: str = "") -> tuple[str, float, str]:
-    """(cluster, confidence 0..1, reason) from keywords; the title and category weigh three times the body."""
-    head = f"{category} {title}".lower()
-    text = body.lower()
+    """(cluster, confidence 0..1, reason) from keywords; the title and category weigh six times the body.
+
+    Each keyword counts at most five times in the body (its first 600 characters: the title and
+    category carry most of the signal, and this keeps import fast).
+    """
+    head = _keyword_hits(f"{category} {title}".lower())
+    body_hits = _keyword_hits(body[:600].lower())
     scores: dict[str, float] = {}
     hits: dict[str, list[str]] = {}
-    for cluster, kws in KEYWORDS.items():
-        for kw in kws:
-            n_head = head.count(kw)
-            n_body = min(text.count(kw), 5)
-            if n_head or n_body:
-                scores[cluster] = scores.get(cluster, 0.0) + 3 * n_head + 0.5 * n_body
-                hits.setdefault(cluster, []).append(kw)
+    for cluster in KEYWORDS:
+        in_head = head.get(cluster, [])
+        counts: dict[str, int] = {}
+        for kw in body_hits.get(cluster, []):
+            counts[kw] = min(5, counts.get(kw, 0) + 1)
+        score = 3.0 * len(in_head) + 0.5 * sum(counts.values())
+        if score:
+            scores[cluster] = score
+            hits[cluster] = list(dict.fromkeys(in_head + list(counts)))
     if not scores:
         return "other", 0.0, "no cluster keywords found in the title, category or answer"
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
@@ -277,7 +312,7 @@ def classify_difficulty(title: str, body: str, given: str = "") -> tuple[Difficu
         return d, 0.9, f"the title is marked '({m.group(1)})'"
     adv = [k for k in ADVANCED if k in low]
     fnd = [k for k in FOUNDATIONAL if low.startswith(k) or f" {k} " in f" {low} "]
-    n_words = len(words(body))
+    n_words = body.count(" ") + 1 if body else 0
     if adv and not fnd:
         return Difficulty.ADVANCED, 0.6, f"the question asks to {', '.join(repr(k) for k in adv[:3])}"
     if fnd and not adv:

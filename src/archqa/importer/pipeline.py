@@ -97,12 +97,19 @@ LABELS = {
 }
 
 
+MARKUP = re.compile(r"^\s*(```|~~~|[-*+] |\d+[.)] |\||#|<|>|\*\*[^*\n]{1,60}:?\*\*:?)", re.M)
+"""Block markup that needs a real parse; an answer without it is one or more plain paragraphs."""
+
+
 def _fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
     """Answer prose, key insight, key points, code and diagrams from a question's body blocks."""
-    if answer_md:
-        _, extra = parse_blocks(answer_md)
-        blocks = extra + blocks
     answer: list[str] = []
+    if answer_md:
+        if MARKUP.search(answer_md):
+            _, extra = parse_blocks(answer_md)
+            blocks = extra + blocks
+        else:
+            answer.append(re.sub(r"\n{3,}", "\n\n", answer_md.strip()))
     key_insight = ""
     key_points: list[str] = []
     code: list[CodeExample] = []

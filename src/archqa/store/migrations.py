@@ -63,6 +63,34 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE sources ADD COLUMN refs TEXT NOT NULL DEFAULT '{}';
         """,
     ),
+    (
+        "0003_practice",
+        """
+        CREATE TABLE cards (
+            question_id TEXT PRIMARY KEY,
+            card TEXT NOT NULL,
+            due TEXT NOT NULL,
+            introduced_at TEXT NOT NULL
+        );
+        CREATE INDEX cards_due ON cards(due);
+        CREATE INDEX cards_introduced ON cards(introduced_at);
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            question_id TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+            suggested INTEGER CHECK (suggested BETWEEN 1 AND 4),
+            grade REAL,
+            grader TEXT NOT NULL,
+            covered TEXT NOT NULL DEFAULT '[]',
+            answer TEXT NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            due TEXT NOT NULL
+        );
+        CREATE INDEX reviews_question ON reviews(question_id, reviewed_at);
+        CREATE INDEX reviews_time ON reviews(reviewed_at);
+        """,
+    ),
 ]
 
 

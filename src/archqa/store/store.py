@@ -14,7 +14,7 @@ from pathlib import Path
 from archqa.errors import ConfigError
 from archqa.model import Question
 from archqa.store.migrations import migrate
-from archqa.text import similar_pairs, terms
+from archqa.text import STOPWORDS, similar_pairs, terms
 
 
 def default_db_path() -> Path:
@@ -128,54 +128,49 @@ class Store:
                 ),
             )
             source_id = cur.lastrowid
-            taken = {r[0] for r in db.execute("SELECT id FROM questions")} if questions else set()
+            wanted = [sq.question.id for sq in questions]
+            taken: set[str] = set()
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                taken.update(r[0] for r in db.execute(f"SELECT id FROM questions WHERE id IN ({marks})", chunk))
+            seen_here: set[str] = set()
+            next_rowid = (db.execute("SELECT max(rowid) FROM questions").fetchone()[0] or 0) + 1
+            rows, fts = [], []
             for i, sq in enumerate(questions):
                 q = sq.question
                 qid = q.id
                 n = 2
-                while qid in taken:
+                while qid in taken or qid in seen_here:
                     qid = f"{q.id}-{n}"
                     n += 1
-                taken.add(qid)
+                    if qid not in seen_here and db.execute("SELECT 1 FROM questions WHERE id=?", (qid,)).fetchone():
+                        taken.add(qid)
+                seen_here.add(qid)
                 if qid != q.id:
                     q = q.model_copy(update={"id": qid})
-                self._insert(source_id, i, q, sq)
+                rows.append(self._row(next_rowid + i, source_id, i, q, sq))
+                body = "\n".join([q.key_insight, q.answer, *q.key_points])
+                fts.append((next_rowid + i, q.title, body, f"{q.topic} {sq.cluster}", " ".join(q.tags)))
+            db.executemany(
+                "INSERT INTO questions (rowid, id, source_id, ord, number, line, title, topic, cluster,"
+                " cluster_confidence, cluster_reason, difficulty, difficulty_confidence, difficulty_reason, tags,"
+                " flags, norm_title, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            db.executemany("INSERT INTO questions_fts (rowid, title, body, topic, tags) VALUES (?,?,?,?,?)", fts)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
-    def _insert(self, source_id: int | None, ord_: int, q: Question, sq: StoredQuestion) -> None:
+    @staticmethod
+    def _row(rowid: int, source_id: int | None, ord_: int, q: Question, sq: StoredQuestion) -> tuple[object, ...]:
         line = q.provenance.line if q.provenance else 0
-        cur = self.db.execute(
-            "INSERT INTO questions (id, source_id, ord, number, line, title, topic, cluster, cluster_confidence,"
-            " cluster_reason, difficulty, difficulty_confidence, difficulty_reason, tags, flags, norm_title, data)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                q.id,
-                source_id,
-                ord_,
-                q.number,
-                line,
-                q.title,
-                q.topic,
-                sq.cluster,
-                sq.cluster_confidence,
-                sq.cluster_reason,
-                q.difficulty.value if q.difficulty else "",
-                sq.difficulty_confidence,
-                sq.difficulty_reason,
-                json.dumps(q.tags),
-                json.dumps(sq.flags),
-                normalize_title(q.title),
-                q.model_dump_json(),
-            ),
-        )
-        body = "\n".join([q.key_insight, q.answer, *q.key_points])
-        self.db.execute(
-            "INSERT INTO questions_fts (rowid, title, body, topic, tags) VALUES (?,?,?,?,?)",
-            (cur.lastrowid, q.title, body, f"{q.topic} {sq.cluster}", " ".join(q.tags)),
-        )
+        return (rowid, q.id, source_id, ord_, q.number, line, q.title, q.topic, sq.cluster, sq.cluster_confidence,
+                sq.cluster_reason, q.difficulty.value if q.difficulty else "", sq.difficulty_confidence,
+                sq.difficulty_reason, json.dumps(q.tags), json.dumps(sq.flags), normalize_title(q.title),
+                q.model_dump_json())
 
     def _delete_source(self, source_id: int) -> None:
         self.db.execute(
@@ -279,8 +274,13 @@ class Store:
         source: str | None = None,
         limit: int = 20,
     ) -> list[SearchHit]:
-        """Ranked full-text search (FTS5 bm25; the title weighs most). All words must match unless any_words."""
+        """Ranked full-text search (FTS5 bm25; the title weighs most). All words must match unless any_words.
+
+        English stopwords ("how", "the", "would") are dropped from the query unless it has nothing else.
+        """
         words = re.findall(r"\w+", query.lower())
+        content = [w for w in words if w not in STOPWORDS]
+        words = content or words
         if not words:
             return []
         match = (" OR " if any_words else " ").join(f'"{w}"' for w in words)

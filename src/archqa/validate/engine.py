@@ -201,6 +201,11 @@ def score(ctx: Context) -> tuple[float, list[CategoryScore]]:
     return round(total, 1), cats
 
 
+def format_score(score: float) -> str:
+    """'97' for a whole score, '99.6' otherwise: a score is never rounded up to 100."""
+    return f"{score:.0f}" if score == int(score) else f"{score:.1f}"
+
+
 def run(doc: ParsedDocument, config: ValidationConfig | None = None) -> Report:
     """Run every rule over a parsed document and compute the score."""
     ctx = Context(doc=doc, config=config or ValidationConfig())

@@ -7,7 +7,7 @@ import json
 from archqa.formats.house import ParsedDocument
 from archqa.model import Difficulty
 from archqa.validate.code import DISPLAY, canonical
-from archqa.validate.engine import CATEGORY_WEIGHTS, ERROR_COST, WARNING_WEIGHT, Report, Severity
+from archqa.validate.engine import CATEGORY_WEIGHTS, ERROR_COST, WARNING_WEIGHT, Report, Severity, format_score
 
 
 def render_text(report: Report, *, findings: bool = True) -> str:
@@ -68,7 +68,7 @@ def render_markdown(report: Report, doc: ParsedDocument) -> str:
         f"- {len(s.glossary)} glossary entries, {len(s.bibliography)} bibliography entries, {len(s.tools)} tools"
     )
     lines.append("")
-    lines.append(f"### Score: {report.score:.0f}/100")
+    lines.append(f"### Score: {format_score(report.score)}/100")
     lines.append(f"- {report.errors} errors, {report.warnings} warnings")
     for cat in report.categories:
         lines.append(

@@ -379,7 +379,7 @@ def stated_score(ctx: Context) -> None:
     computed, _ = score(ctx)
     for p, m in claims:
         claimed = float(m.group(1))
-        if abs(claimed - computed) < 0.5:
+        if abs(claimed - computed) <= 0.5:  # a score shown rounded (91.5 -> 92) is not a false claim
             continue
         ctx.fail("honesty.score", E, p.line, "", "", count=False)
         final, _ = score(ctx)

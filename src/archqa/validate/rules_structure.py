@@ -153,7 +153,8 @@ def difficulty_mix(ctx: Context) -> None:
         return
     bp = ctx.doc.set.blueprint
     target = bp.mix if bp is not None else ctx.config.mix
-    tol = ctx.config.mix_tolerance
+    # One question is the smallest step a mix can move, so a small set gets at least that much slack.
+    tol = max(ctx.config.mix_tolerance, 100 / len(qs))
     f, i, a = (100 * sum(1 for q in qs if q.difficulty == d) / len(qs) for d in Difficulty)
     actual = (f, i, a)
     worst = max(abs(a - t) for a, t in zip(actual, target))
@@ -165,7 +166,7 @@ def difficulty_mix(ctx: Context) -> None:
         W,
         line,
         f"difficulty mix is {_mix_text(actual)} (F/I/A %) but {src} is {_mix_text(target)}, "
-        f"off by {worst:.0f} points (tolerance {tol}).",
+        f"off by {worst:.0f} points (tolerance {tol:.0f}).",
         "move questions between difficulties, or pass --mix with the mix you intend.",
     )
 

@@ -1,0 +1,156 @@
+"""Import, search and near-duplicate figures, each against a baseline measured in the same run.
+
+1. Import throughput (MB/s) of Markdown banks in several dialects vs a bare
+   markdown-it-py parse (commonmark + tables) of the same files. Targets: 5 MB/s, ratio >= 0.7.
+2. Search p50/p99 over a store of 100,000 questions, multi-word queries with all
+   words and with any word, vs a bare FTS5 bm25 query on the same table. Target: p99 < 50 ms.
+3. Near-duplicate linking over those 100,000 questions. Target: < 60 s.
+
+Usage: python bench/import_bench.py [--mb 20] [--questions 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from archqa.importer import import_paths
+from archqa.model import Difficulty, Provenance, Question
+from archqa.store import Store, StoredQuestion
+
+WORDS = (
+    "cache queue shard replica ledger tenant model feature index stream batch gateway saga outbox retry timeout "
+    "breaker schema token vector embedding drift registry canary rollout latency throughput quorum lease lock "
+    "snapshot compaction partition consumer producer webhook mobile offline courier route invoice payment order "
+    "inventory search ranking session cookie region failover backup restore audit metric trace span alert budget"
+).split()
+
+
+SYLLABLES = "ka lo mi ne ru sa te vo xi zu ba de fi go hu ja".split()
+VOCAB = WORDS + sorted({"".join(random.Random(i).choices(SYLLABLES, k=3 + i % 3)) for i in range(20_000)})
+ZIPF = [1 / (r + 1) for r in range(len(VOCAB))]
+"""A Zipf-distributed vocabulary: realistic text has a few common words and a long tail."""
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choices(VOCAB, weights=ZIPF, k=n)).capitalize() + "."
+
+
+def write_corpus(root: Path, mb: float, rng: random.Random) -> int:
+    """Files in four dialects until ``mb`` megabytes are written."""
+    total = 0
+    i = 0
+    while total < mb * 1e6:
+        kind = i % 4
+        parts = [f"# Bank {i}\n"]
+        for k in range(60):
+            q = f"How would you design the {rng.choice(WORDS)} {rng.choice(WORDS)} for {rng.choice(WORDS)} {k}?"
+            body = "\n\n".join(sentence(rng, 40) for _ in range(3))
+            code = "```python\n# not a heading\ndef f(x):\n    return x + 1\n```"
+            if kind == 0:
+                parts.append(f"## {k + 1}. {q}\n\n**Answer:** {body}\n\n{code}\n")
+            elif kind == 1:
+                parts.append(f"Q: {q}\nA: {body}\n")
+            elif kind == 2:
+                parts.append(f"<details>\n<summary>{q}</summary>\n\n{body}\n\n</details>\n")
+            else:
+                parts.append(f"### Q{k + 1}: {q}\n\n**Answer:** {body}\n\n{code}\n")
+        text = "\n".join(parts)
+        (root / f"bank{i:04d}.md").write_text(text)
+        total += len(text.encode())
+        i += 1
+    return total
+
+
+def store_with(n: int, path: Path, rng: random.Random) -> Store:
+    store = Store.open(path)
+    diffs = list(Difficulty)
+    per = 1000
+    for f in range(n // per):
+        qs = []
+        for k in range(per):
+            w = rng.choices(VOCAB, weights=ZIPF, k=6)
+            q = Question(id=f"q{f}-{k}", number=k + 1, title=f"How would you design the {w[0]} {w[1]} for {w[2]}?",
+                         topic="Data Architecture", difficulty=diffs[k % 3], answer=sentence(rng, 60),
+                         key_insight=sentence(rng, 12), tags=[w[3]], provenance=Provenance(file=f"f{f}.md", line=k))
+            qs.append(StoredQuestion(q, "data", 1.0, "bench", 1.0, "bench"))
+        store.replace_source(f"/bench/f{f}.md", f"sha{f}", 1, "bench", qs)
+    return store
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=float, default=20)
+    ap.add_argument("--questions", type=int, default=100_000)
+    args = ap.parse_args()
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        corpus = root / "corpus"
+        corpus.mkdir()
+        size = write_corpus(corpus, args.mb, rng)
+        files = sorted(corpus.iterdir())
+        md = MarkdownIt("commonmark").enable("table")
+        t0 = time.perf_counter()
+        for f in files:
+            md.parse(f.read_text())
+        t_parse = time.perf_counter() - t0
+        with Store.open(root / "import.db") as store:
+            t0 = time.perf_counter()
+            report = import_paths([str(corpus)], store)
+            t_import = time.perf_counter() - t0
+            n_imported = store.stats()["questions"]
+        assert not report.failed, report.failed[:3]
+        mbs = size / 1e6 / t_import
+        print(f"import: {size / 1e6:.1f} MB in {len(files)} files, {n_imported:,} questions, {t_import:.2f} s "
+              f"= {mbs:.1f} MB/s (target 5 MB/s: {'met' if mbs >= 5 else 'NOT met'})")
+        print(f"bare markdown-it-py parse of the same files: {t_parse:.2f} s = {size / 1e6 / t_parse:.1f} MB/s; "
+              f"import throughput ratio {t_parse / t_import:.2f} (target >= 0.7: "
+              f"{'met' if t_parse / t_import >= 0.7 else 'NOT met'})")
+
+        t0 = time.perf_counter()
+        store = store_with(args.questions, root / "search.db", rng)
+        print(f"store of {args.questions:,} questions built in {time.perf_counter() - t0:.1f} s")
+        titles = [r[0] for r in store.db.execute("SELECT title FROM questions ORDER BY random() LIMIT 300")]
+        queries = []
+        for t in titles:
+            common = set(VOCAB[:50])  # the head of the Zipf curve plays the part of stopwords
+            content = [w for w in t.lower().rstrip("?").split()
+                       if w not in ("how", "would", "you", "design", "the", "for") and w not in common]
+            queries.append(" ".join(rng.sample(content, min(len(content), rng.choice([2, 3])))))
+        for mode in ("all", "any"):
+            ours, bare = [], []
+            for q in queries:
+                t0 = time.perf_counter()
+                store.search(q, any_words=mode == "any", limit=20)
+                ours.append((time.perf_counter() - t0) * 1000)
+                match = (" OR " if mode == "any" else " ").join(f'"{w}"' for w in q.split())
+                t0 = time.perf_counter()
+                store.db.execute("SELECT rowid FROM questions_fts WHERE questions_fts MATCH ? "
+                                 "ORDER BY bm25(questions_fts) LIMIT 20", (match,)).fetchall()
+                bare.append((time.perf_counter() - t0) * 1000)
+            print(f"search ({mode} words): p50 {statistics.median(ours):.1f} ms, p99 {pct(ours, 99):.1f} ms; "
+                  f"bare FTS5 bm25 p50 {statistics.median(bare):.1f} ms, p99 {pct(bare, 99):.1f} ms; "
+                  f"p99 ratio {pct(ours, 99) / max(pct(bare, 99), 1e-6):.2f} "
+                  f"(target p99 < 50 ms: {'met' if pct(ours, 99) < 50 else 'NOT met'})")
+        t0 = time.perf_counter()
+        exact, near = store.relink_duplicates()
+        t_dup = time.perf_counter() - t0
+        print(f"near-duplicate linking over {args.questions:,} questions: {t_dup:.1f} s ({exact} exact, {near} near; "
+              f"target < 60 s: {'met' if t_dup < 60 else 'NOT met'})")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+"""Importing this module registers archqa's built-in exporters (through register_exporter)."""
+
+from archqa.export.anki import AnkiExporter
+from archqa.export.base import register_exporter
+from archqa.export.html import HtmlExporter
+from archqa.export.json import JsonExporter
+from archqa.export.markdown import MarkdownExporter
+
+register_exporter("anki", AnkiExporter)
+register_exporter("html", HtmlExporter)
+register_exporter("json", JsonExporter)
+register_exporter("md", MarkdownExporter)

@@ -1,0 +1,215 @@
+"""HTML fragments for the HTML page and the Anki cards; every piece of user text is sanitized.
+
+User text (titles, answers, key points, table cells) is rendered from Markdown
+and then cleaned with nh3 against an allow-list: no ``<script>``, no event
+handler attributes, no ``javascript:`` or ``data:`` links, nothing that makes a
+browser fetch (``<img>``, ``<iframe>``, ``style``). Code is highlighted by
+Pygments with inline styles (it escapes the code) and cleaned again with a
+second allow-list that keeps only a few CSS properties. Plain strings (topic
+names, tags, diagram sources) are HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from archqa.model import CodeExample, Diagram, MetricRow, Question, TradeOffRow
+
+if TYPE_CHECKING:
+    import nh3
+    from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "code",
+        "dd",
+        "del",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+        "var",
+    }
+)
+"""Tags user text may keep. Everything else is dropped (its text kept), script and style with their content."""
+
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "details": {"open"},
+    "ol": {"start"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+}
+"""Attributes user text may keep: no event handlers, no style, no class or id (the page's own)."""
+
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+"""Link schemes user text may keep; relative links and #anchors are kept too."""
+
+CODE_STYLE_PROPERTIES = frozenset(
+    {"color", "background-color", "font-weight", "font-style", "text-decoration", "line-height", "border"}
+)
+"""CSS properties kept in highlighted code: none of them can load a URL."""
+
+
+@lru_cache(maxsize=1)
+def _text_cleaner() -> nh3.Cleaner:
+    import nh3
+
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        strip_comments=True,
+        link_rel="noopener noreferrer",
+    )
+
+
+@lru_cache(maxsize=1)
+def _code_cleaner() -> nh3.Cleaner:
+    import nh3
+
+    return nh3.Cleaner(
+        tags={"div", "pre", "span", "code"},
+        clean_content_tags={"script", "style"},
+        attributes={"div": {"style"}, "pre": {"style"}, "span": {"style"}},
+        url_schemes=set(),
+        filter_style_properties=set(CODE_STYLE_PROPERTIES),
+        strip_comments=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def sanitize(fragment: str) -> str:
+    """Clean an HTML fragment against the allow-list for user text."""
+    return _text_cleaner().clean(fragment)
+
+
+def markdown_html(text: str) -> str:
+    """Render Markdown (block level) to sanitized HTML."""
+    return sanitize(_markdown().render(text)).strip() if text.strip() else ""
+
+
+def inline_html(text: str) -> str:
+    """Render one line of Markdown (no paragraph) to sanitized HTML."""
+    return sanitize(_markdown().renderInline(text)).strip()
+
+
+def esc(text: str) -> str:
+    """HTML-escape plain text, quotes included."""
+    return html.escape(text, quote=True)
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens: an Anki tag, a data attribute, an anchor."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower())) or "none"
+
+
+def code_html(example: CodeExample) -> str:
+    """A code example highlighted by Pygments with inline styles, under its language."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(example.language or "text")
+    except ClassNotFound:
+        lexer = get_lexer_by_name("text")
+    formatter = HtmlFormatter(noclasses=True, nobackground=True, style="default")
+    body = _code_cleaner().clean(highlight(example.code, lexer, formatter))
+    label = esc(example.language or "code")
+    return f'<figure class="code"><figcaption>{label}</figcaption>{body}</figure>'
+
+
+def diagram_html(diagram: Diagram) -> str:
+    """A diagram's source, readable as text: no renderer, no network."""
+    kind = "Mermaid" if diagram.kind == "mermaid" else (diagram.kind or "text")
+    return (
+        f'<figure class="diagram"><figcaption>{esc(kind)} diagram (source)</figcaption>'
+        f'<pre class="diagram-source">{esc(diagram.source)}</pre></figure>'
+    )
+
+
+def table_html(header: list[str], rows: list[list[str]]) -> str:
+    """A table whose cells are inline Markdown."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{inline_html(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def metrics_html(rows: list[MetricRow]) -> str:
+    """The metrics table of a question ("" when it has none)."""
+    if not rows:
+        return ""
+    return table_html(["Metric", "Formula", "Target"], [[r.metric, r.formula, r.target] for r in rows])
+
+
+def tradeoffs_html(rows: list[TradeOffRow]) -> str:
+    """The trade-offs table of a question ("" when it has none)."""
+    if not rows:
+        return ""
+    return table_html(
+        ["Approach", "Pros", "Cons", "Use When"], [[r.approach, r.pros, r.cons, r.use_when] for r in rows]
+    )
+
+
+def key_points_html(points: list[str]) -> str:
+    """The rubric as a list ("" when it has none)."""
+    if not points:
+        return ""
+    return "<ul>" + "".join(f"<li>{inline_html(p)}</li>" for p in points) + "</ul>"
+
+
+def difficulty_label(q: Question) -> str:
+    """The difficulty's name, or "Unrated"."""
+    return q.difficulty.value if q.difficulty is not None else "Unrated"

@@ -1,0 +1,215 @@
+"""Turn a model's reply into a Question and check it with the validator.
+
+The question is written into a small house-format document together with the
+bibliography it was allowed to cite, read back, and validated. Only findings
+about that question count (its own lines; never the document-level blueprint
+and honesty rules), plus three checks the document rules cannot make alone:
+the reply reads back exactly as written (no stray headings or fences in the
+prose), it cites at least one work, and it is not a near copy of a question
+it was asked to differ from. Errors and warnings both send it back for repair,
+so a kept question passes ``archqa validate --strict``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from archqa.formats.house import read_text_document, write_set
+from archqa.llm.prompt import DraftQuestion, Slot
+from archqa.model import (
+    BibEntry,
+    CodeExample,
+    Diagram,
+    MetricRow,
+    Provenance,
+    Question,
+    QuestionSet,
+    Topic,
+    TradeOffRow,
+    stable_id,
+)
+from archqa.text import jaccard, terms
+from archqa.validate.code import NOT_CODE, canonical, supported_languages
+from archqa.validate.engine import Finding, Severity, ValidationConfig, run
+
+REPLY = "<model reply>"
+IGNORED_CATEGORIES = {"blueprint", "honesty"}
+
+
+def _finding(rule: str, message: str, fix: str, line: int = 1, severity: Severity = Severity.ERROR) -> Finding:
+    return Finding(
+        rule=rule, category=rule.split(".", 1)[0], severity=severity, path=REPLY, line=line, message=message, fix=fix
+    )
+
+
+def _json_object(content: str) -> str:
+    text = content.strip()
+    if text.startswith("```"):
+        text = re.sub(r"^```[\w-]*\s*\n?", "", text)
+        text = re.sub(r"\n?```\s*$", "", text)
+    if not text.startswith("{") and "{" in text and "}" in text:
+        text = text[text.index("{") : text.rindex("}") + 1]
+    return text
+
+
+def parse_reply(content: str) -> tuple[DraftQuestion | None, list[Finding]]:
+    """The reply as a DraftQuestion, or the findings that say why it is not one."""
+    if not content.strip():
+        return None, [_finding("reply.empty", "the reply is empty.", "reply with the JSON object of the schema.")]
+    try:
+        data = json.loads(_json_object(content))
+    except json.JSONDecodeError as exc:
+        return None, [
+            _finding(
+                "reply.json",
+                f"the reply is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",
+                "reply with one JSON object only: no prose, no Markdown fences, quotes and commas balanced.",
+                exc.lineno,
+            )
+        ]
+    if not isinstance(data, dict):
+        return None, [_finding("reply.json", "the reply is JSON but not an object.", "reply with one JSON object.")]
+    try:
+        return DraftQuestion.model_validate(data), []
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err["loc"]) or "(root)"
+            if err["type"] == "extra_forbidden":
+                msg, fix = f"field '{where}' is not in the schema.", f"remove '{where}'."
+            elif err["type"] == "missing":
+                msg, fix = f"field '{where}' is missing.", f"add '{where}' as the schema describes it."
+            else:
+                msg, fix = f"field '{where}': {err['msg']}.", f"give '{where}' the type the schema asks for."
+            out.append(_finding("reply.schema", msg, fix))
+        return None, out
+
+
+def _line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _paragraphs(text: str) -> str:
+    paras = [_line(p) for p in re.split(r"\n\s*\n", text.strip())]
+    return "\n\n".join(p for p in paras if p)
+
+
+def _tag(text: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9+#.]+", text.lower().strip("` ")))
+
+
+def to_question(draft: DraftQuestion, slot: Slot, provenance: Provenance, prefix: str = "gen") -> Question:
+    """The house-format Question for a draft: slot's topic and difficulty, normalised whitespace and tags."""
+    title = _line(draft.title)
+    tags = [t for t in dict.fromkeys([*(_tag(x) for x in draft.tags), *slot.focus]) if t]
+    diagrams = [Diagram(kind="mermaid", source=draft.diagram.strip("\n"))] if draft.diagram.strip() else []
+    return Question(
+        id=f"{prefix}-{stable_id(title)}",
+        number=1,
+        title=title,
+        topic=slot.topic,
+        difficulty=slot.difficulty,
+        type=_line(draft.type),
+        key_insight=_line(draft.key_insight),
+        answer=_paragraphs(draft.answer),
+        key_points=[_line(p) for p in draft.key_points if p.strip()],
+        code=[CodeExample(language=_line(c.language).lower(), code=c.code.strip("\n")) for c in draft.code],
+        diagrams=diagrams,
+        metrics=[
+            MetricRow(metric=_line(m.metric), formula=_line(m.formula), target=_line(m.target)) for m in draft.metrics
+        ],
+        tradeoffs=[
+            TradeOffRow(approach=_line(t.approach), pros=_line(t.pros), cons=_line(t.cons), use_when=_line(t.use_when))
+            for t in draft.tradeoffs
+        ],
+        tags=tags,
+        provenance=provenance,
+    )
+
+
+def _same(a: str, b: str) -> bool:
+    return _line(a) == _line(b)
+
+
+def check_question(q: Question, allowed: Sequence[BibEntry], avoid: Sequence[str] = ()) -> list[Finding]:
+    """Validator findings about ``q`` in a document with the ``allowed`` bibliography (empty: it passes)."""
+    draft = q.model_copy(update={"number": 1, "related": []})
+    qset = QuestionSet(
+        title="Draft question", topics=[Topic(name=q.topic)], questions=[draft], bibliography=list(allowed)
+    )
+    text = write_set(qset)
+    doc = read_text_document(text, REPLY)
+    report = run(doc, ValidationConfig())
+    out: list[Finding] = []
+    if len(doc.set.questions) != 1 or not doc.qlines:
+        out.append(
+            _finding(
+                "structure.roundtrip",
+                f"the question reads back as {len(doc.set.questions)} questions: its text contains a heading.",
+                "write plain prose: no '#' headings, no 'Q1:' lines.",
+            )
+        )
+        return out
+    ql = doc.qlines[0]
+    first, last = ql.heading, max(ql.end, ql.heading) + 1
+    for f in report.findings:
+        if f.severity is Severity.INFO or f.category in IGNORED_CATEGORIES:
+            continue
+        if first <= f.line <= last:
+            out.append(f)
+    back = doc.set.questions[0]
+    parts = [
+        ("title", back.title, draft.title),
+        ("key_insight", back.key_insight, draft.key_insight),
+        ("answer", back.answer, draft.answer),
+        ("key_points", "\n".join(back.key_points), "\n".join(draft.key_points)),
+        ("code", str(len(back.code)), str(len(draft.code))),
+    ]
+    for name, got, want in parts:
+        if not _same(got, want):
+            out.append(
+                _finding(
+                    "structure.roundtrip",
+                    f"the {name} does not read back as written: it contains Markdown the house format treats as "
+                    "structure (a heading, a bold 'Label:', a code fence or a table).",
+                    f"write {name} as plain prose; put code only in 'code'.",
+                    ql.heading,
+                )
+            )
+    for c in draft.code:
+        if c.language in NOT_CODE or canonical(c.language) is None:
+            out.append(
+                _finding(
+                    "code.unchecked",
+                    f"the code example is labelled '{c.language}', which archqa cannot parse, so it is not checked.",
+                    "write the example in one of: " + ", ".join(supported_languages()) + ".",
+                    ql.heading,
+                )
+            )
+    if not draft.citations:
+        out.append(
+            _finding(
+                "references.citation",
+                "the answer cites no work.",
+                "cite at least one bibliography entry from the list as [Ref: A1] where the answer relies on it.",
+                ql.fields.get("answer", ql.heading),
+            )
+        )
+    mine = terms(draft.title)
+    for other in avoid:
+        sim = jaccard(mine, terms(other))
+        if sim >= ValidationConfig().near_duplicate:
+            out.append(
+                _finding(
+                    "links.near-duplicate",
+                    f"the title nearly repeats '{other}' (similarity {sim:.2f}).",
+                    "ask about a different concept.",
+                    ql.heading,
+                    Severity.WARNING,
+                )
+            )
+    return out

@@ -1,0 +1,271 @@
+"""Grading a typed answer against a question's key points: the interface, the registry, the lexical grader.
+
+A grader implements one method, ``grade(answer, key_points) -> Grade``, and is
+registered by name with :func:`register_grader`; the built-in graders register
+the same way (see ``archqa.practice.builtin``). The grade of an answer is the
+share of key points it covers, and that share suggests a recall rating:
+
+========  ==================
+covered   suggested rating
+========  ==================
+< 25 %    again (1)
+< 50 %    hard (2)
+< 85 %    good (3)
+>= 85 %   easy (4)
+========  ==================
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from archqa.errors import GraderError
+from archqa.text import STOPWORDS, stem, words
+
+RATINGS: dict[int, str] = {1: "again", 2: "hard", 3: "good", 4: "easy"}
+"""FSRS ratings by number; ``again`` means not recalled, the other three recalled."""
+
+RATING_THRESHOLDS: tuple[tuple[float, int], ...] = ((0.25, 1), (0.50, 2), (0.85, 3))
+"""(upper bound of the covered share, rating): below 25 % again, below 50 % hard, below 85 % good, else easy."""
+
+
+def suggest_rating(share: float) -> int:
+    """The rating (1-4) that a covered share of key points suggests; see RATING_THRESHOLDS."""
+    for bound, rating in RATING_THRESHOLDS:
+        if share < bound:
+            return rating
+    return 4
+
+
+@dataclass(frozen=True)
+class PointGrade:
+    """How well an answer covers one key point."""
+
+    point: str
+    score: float
+    """0..1: the lexical grader's share of the point's terms found, the embedding grader's best cosine similarity."""
+    covered: bool
+    evidence: str = ""
+    """What matched: the point's terms found in the answer, or the answer sentence closest to the point."""
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The per-point grades of one answer and the share of points it covers."""
+
+    grader: str
+    points: tuple[PointGrade, ...]
+
+    @property
+    def covered(self) -> int:
+        return sum(p.covered for p in self.points)
+
+    @property
+    def total(self) -> int:
+        return len(self.points)
+
+    @property
+    def share(self) -> float | None:
+        """Covered points / all points, or None when there was nothing to grade against."""
+        return self.covered / self.total if self.points else None
+
+    @property
+    def suggested(self) -> int | None:
+        """The suggested rating (1-4), or None when there are no key points."""
+        share = self.share
+        return None if share is None else suggest_rating(share)
+
+    def to_json(self) -> list[dict[str, object]]:
+        """The per-point results as stored with a review."""
+        return [
+            {"point": p.point, "covered": p.covered, "score": round(p.score, 3), "evidence": p.evidence}
+            for p in self.points
+        ]
+
+
+class Grader(ABC):
+    """Grades a typed answer against key points. Implement ``grade`` and register the class."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    """One line for help text."""
+
+    @abstractmethod
+    def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
+        """Score ``answer`` against each of ``key_points``; an empty answer covers none."""
+
+
+_GRADERS: dict[str, Callable[[], Grader]] = {}
+
+
+def register_grader(name: str, factory: Callable[[], Grader]) -> Callable[[], Grader]:
+    """Make ``factory`` (a Grader class or a function returning one) available as ``--grader name``."""
+    _GRADERS[name] = factory
+    return factory
+
+
+def graders() -> dict[str, Callable[[], Grader]]:
+    """Every registered grader factory by name, the built-in ones included."""
+    from archqa.practice import builtin  # noqa: F401  (registers the built-in graders)
+
+    return dict(_GRADERS)
+
+
+def get_grader(name: str) -> Grader:
+    """A ready grader registered as ``name``. GraderError names the known graders or the missing extra."""
+    known = graders()
+    if name not in known:
+        raise GraderError(f"--grader {name!r}: unknown grader; choose one of {', '.join(sorted(known))}")
+    return known[name]()
+
+
+# -- the lexical grader -----------------------------------------------------
+
+GRADING_STOPWORDS = STOPWORDS | frozenset(
+    """about above across after against all also always any around because before being below between both but
+    cause causes each either else ensure ensures every first further has have having here instead just keep keeps
+    less make makes many may more most much must need needs never no nor not now one only other over own per
+    rather root same since so some such than then there thereby though through too two under unless until up upon
+    very via was were whether within without yet
+    uses mentions names explains describes discusses considers covers gives identifies knows shows states""".split()
+)
+"""Words that say nothing about whether a point is covered: English glue and rubric verbs ("names", "explains")."""
+
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("database", "db", "datastore"),
+    ("kubernetes", "k8s"),
+    ("message", "msg"),
+    ("authentication", "authn"),
+    ("authorization", "authz"),
+    ("configuration", "config"),
+    ("asynchronous", "async"),
+    ("synchronous", "sync"),
+    ("latency", "slowness"),
+    ("wait", "delay", "pause", "sleep"),
+    ("key", "token"),
+    ("identifier", "id"),
+    ("charge", "bill"),
+    ("double", "twice"),
+    ("replica", "follower", "secondary", "copy"),
+    ("error", "failure", "fail"),
+    ("order", "sequence", "sequential", "sequentially"),
+    ("random", "jitter", "randomize"),
+    ("write", "save"),
+    ("update", "change", "modify"),
+    ("transaction", "atomic", "atomically"),
+    ("dependency", "downstream"),
+    ("expiry", "expire", "expiration", "ttl"),
+    ("duplicate", "dupe", "dedup", "deduplicate", "deduplication"),
+    ("limit", "cap", "bound", "ceiling", "throttle"),
+    ("timeout", "deadline"),
+    ("retry", "reattempt", "redeliver", "redelivery", "resend"),
+    ("cost", "expense", "price"),
+    ("delete", "remove", "drop", "purge"),
+    ("monitor", "observe", "observability", "telemetry"),
+    ("measure", "metric", "measurement"),
+    ("primary", "leader"),
+    ("shard", "partition"),
+    ("prevent", "avoid", "stop", "block"),
+    ("fallback", "degrade", "degradation"),
+    ("idempotent", "idempotency", "idempotence"),
+    ("immutable", "append-only"),
+    ("customer", "tenant", "account"),
+    ("encrypt", "encryption", "encrypted"),
+    ("fast", "quick", "speed"),
+    ("large", "big", "huge"),
+    ("split", "divide", "separate"),
+)
+"""Groups of words the lexical grader treats as one (abbreviations and close synonyms)."""
+
+COVER_SHARE = 0.5
+"""A key point is covered when at least this share of its terms appears in the answer ..."""
+COVER_MIN_TERMS = 2
+"""... and at least this many of them (or all, for a shorter point)."""
+PREFIX_MIN = 5
+PREFIX_SHARE = 0.8
+"""Two words match when they share a prefix of PREFIX_MIN characters and PREFIX_SHARE of the shorter one
+(replicate/replication, idempotent/idempotency), which tolerates inflections the stemmer leaves."""
+
+
+def _norm(word: str) -> str:
+    s = stem(word)
+    if len(s) > 3 and s.endswith("e"):
+        s = s[:-1]
+    return s
+
+
+_CANON: dict[str, str] = {}
+for _group in SYNONYMS:
+    for _w in _group:
+        _CANON[_norm(_w)] = _norm(_group[0])
+
+
+def grading_terms(text: str) -> dict[str, str]:
+    """Canonical terms of a text (stemmed, synonyms folded, hyphenated words split) -> the word as written."""
+    out: dict[str, str] = {}
+    for token in words(text):
+        whole = _norm(token)
+        if whole in _CANON:
+            out.setdefault(_CANON[whole], token)
+            continue
+        for w in re.split(r"[-']", token):
+            if len(w) < 2 or w in GRADING_STOPWORDS:
+                continue
+            n = _norm(w)
+            out.setdefault(_CANON.get(n, n), w)
+    return out
+
+
+def _matches(term: str, answer_terms: Sequence[str] | set[str]) -> bool:
+    if term in answer_terms:
+        return True
+    if len(term) < PREFIX_MIN:
+        return False
+    for other in answer_terms:
+        if len(other) < PREFIX_MIN or other[:PREFIX_MIN] != term[:PREFIX_MIN]:
+            continue
+        p = len(_common_prefix(term, other))
+        if p >= PREFIX_SHARE * min(len(term), len(other)):
+            return True
+    return False
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
+
+
+class LexicalGrader(Grader):
+    """Stemmed content-word overlap per key point, with synonym and inflection tolerance. No model, no download.
+
+    A point is covered when the answer contains at least half of the point's
+    content terms and at least two of them (all of them for a one-term point).
+    It cannot see a paraphrase that shares no words with the point; the
+    ``embedding`` grader can.
+    """
+
+    name = "lexical"
+    description = "stemmed content-word overlap per key point (default; no extra dependency)"
+
+    def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
+        have = set(grading_terms(answer))
+        out = []
+        for point in key_points:
+            want = grading_terms(point)
+            if not want:
+                out.append(PointGrade(point, 0.0, False))
+                continue
+            found = [w for t, w in want.items() if _matches(t, have)]
+            needed = max(min(COVER_MIN_TERMS, len(want)), math.ceil(COVER_SHARE * len(want)))
+            score = len(found) / len(want)
+            out.append(PointGrade(point, score, len(found) >= needed, ", ".join(found)))
+        return Grade(self.name, tuple(out))

@@ -1,0 +1,266 @@
+"""FSRS scheduling over the store: a card per question, a review log, and the figures `archqa stats` shows.
+
+Cards and reviews live in the store's ``cards`` and ``reviews`` tables
+(migration ``0003_practice``). Each review is written, with the card it
+updates, in one transaction at the moment it is rated, so a session that is
+interrupted loses no review that was completed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import fsrs
+
+from archqa.errors import ConfigError
+from archqa.practice.grade import RATINGS, Grade
+from archqa.store import Store
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def stamp(dt: datetime) -> str:
+    """A fixed-width UTC ISO-8601 timestamp: stored times compare correctly as text."""
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_stamp(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def local_midnight(now: datetime, days: int = 0) -> datetime:
+    """Local midnight of the day ``days`` after ``now``'s local day, as an aware datetime."""
+    local = now.astimezone()
+    day = local.date() + timedelta(days=days)
+    return datetime.combine(day, time(0), tzinfo=local.tzinfo)
+
+
+def parse_rating(text: str) -> int:
+    """``1``-``4``, ``a``/``h``/``g``/``e`` or the full word -> the rating number. ConfigError otherwise."""
+    t = text.strip().lower()
+    if t in {"1", "2", "3", "4"}:
+        return int(t)
+    for n, name in RATINGS.items():
+        if t in {name, name[0]}:
+            return n
+    raise ConfigError(f"{text!r} is not a rating; type 1-4, a/h/g/e or again/hard/good/easy")
+
+
+@dataclass(frozen=True)
+class Review:
+    """A stored review and the schedule it produced."""
+
+    question_id: str
+    reviewed_at: datetime
+    rating: int
+    suggested: int | None
+    grade: float | None
+    due: datetime
+    """When the question is due next."""
+    first: bool
+    """True when this review introduced the question."""
+
+
+class PracticeLog:
+    """FSRS cards and reviews in a store. ``scheduler`` defaults to FSRS's parameters (90 % desired retention)."""
+
+    def __init__(self, store: Store, scheduler: fsrs.Scheduler | None = None) -> None:
+        self.store = store
+        self.db = store.db
+        self.scheduler = scheduler or fsrs.Scheduler()
+
+    # -- reading ---------------------------------------------------------
+    def card(self, question_id: str) -> fsrs.Card | None:
+        row = self.db.execute("SELECT card FROM cards WHERE question_id=?", (question_id,)).fetchone()
+        return fsrs.Card.from_dict(json.loads(row[0])) if row else None
+
+    def due_times(self, question_ids: Iterable[str]) -> dict[str, datetime]:
+        """The next due time of each of ``question_ids`` that has a card (was reviewed before)."""
+        ids = list(dict.fromkeys(question_ids))
+        out: dict[str, datetime] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT question_id, due FROM cards WHERE question_id IN ({marks})"
+            for qid, due in self.db.execute(sql, chunk):
+                out[qid] = parse_stamp(due)
+        return out
+
+    def introduced_since(self, since: datetime) -> int:
+        """How many questions were reviewed for the first time at or after ``since``."""
+        row = self.db.execute("SELECT count(*) FROM cards WHERE introduced_at >= ?", (stamp(since),)).fetchone()
+        return int(row[0])
+
+    def introduced_today(self, now: datetime | None = None) -> int:
+        """New questions introduced since local midnight: what the daily new limit counts."""
+        return self.introduced_since(local_midnight(now or utcnow()))
+
+    def history(self, question_id: str) -> list[dict[str, object]]:
+        """Every stored review of a question, oldest first."""
+        cur = self.db.execute(
+            "SELECT reviewed_at, rating, suggested, grade, grader, covered, answer, duration_ms, due FROM reviews"
+            " WHERE question_id=? ORDER BY reviewed_at, id",
+            (question_id,),
+        )
+        cols = [c[0] for c in cur.description]
+        rows = [dict(zip(cols, r)) for r in cur]
+        for r in rows:
+            r["covered"] = json.loads(str(r["covered"]))
+        return rows
+
+    # -- writing ---------------------------------------------------------
+    def record(
+        self,
+        question_id: str,
+        rating: int,
+        *,
+        grade: Grade | None = None,
+        answer: str = "",
+        duration_ms: int = 0,
+        now: datetime | None = None,
+    ) -> Review:
+        """Apply a rating to the question's card and store the review, in one committed transaction."""
+        if rating not in RATINGS:
+            raise ConfigError(f"rating {rating!r}: use 1 (again), 2 (hard), 3 (good) or 4 (easy)")
+        at = (now or utcnow()).astimezone(UTC)
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT card FROM cards WHERE question_id=?", (question_id,)).fetchone()
+            first = row is None
+            if first:
+                card = fsrs.Card(card_id=_card_id(question_id), due=at)
+            else:
+                card = fsrs.Card.from_dict(json.loads(row[0]))
+            card, _ = self.scheduler.review_card(
+                card, fsrs.Rating(rating), review_datetime=at, review_duration=duration_ms
+            )
+            due = card.due.astimezone(UTC)
+            if first:
+                db.execute(
+                    "INSERT INTO cards (question_id, card, due, introduced_at) VALUES (?,?,?,?)",
+                    (question_id, json.dumps(card.to_dict()), stamp(due), stamp(at)),
+                )
+            else:
+                db.execute(
+                    "UPDATE cards SET card=?, due=? WHERE question_id=?",
+                    (json.dumps(card.to_dict()), stamp(due), question_id),
+                )
+            db.execute(
+                "INSERT INTO reviews (question_id, reviewed_at, rating, suggested, grade, grader, covered, answer,"
+                " duration_ms, due) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    question_id,
+                    stamp(at),
+                    rating,
+                    grade.suggested if grade else None,
+                    grade.share if grade else None,
+                    grade.grader if grade else "",
+                    json.dumps(grade.to_json() if grade else [], ensure_ascii=False),
+                    answer,
+                    int(duration_ms),
+                    stamp(due),
+                ),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return Review(
+            question_id, at, rating, grade.suggested if grade else None, grade.share if grade else None, due, first
+        )
+
+    # -- figures ---------------------------------------------------------
+    def stats(self, now: datetime | None = None, days: int = 7) -> dict[str, object]:
+        """Reviews, retention (share rated hard/good/easy) overall and over 30 days, cards due per coming day.
+
+        ``due_by_day`` has one entry per local day from today (overdue cards count
+        as due today) to ``days - 1`` days ahead.
+        """
+        at = now or utcnow()
+        one = self.db.execute
+        total, recalled = one("SELECT count(*), coalesce(sum(rating > 1), 0) FROM reviews").fetchone()
+        since = stamp(at - timedelta(days=30))
+        total30, recalled30 = one(
+            "SELECT count(*), coalesce(sum(rating > 1), 0) FROM reviews WHERE reviewed_at >= ?", (since,)
+        ).fetchone()
+        cards = one("SELECT count(*) FROM cards").fetchone()[0]
+        due_now = one("SELECT count(*) FROM cards WHERE due <= ?", (stamp(at),)).fetchone()[0]
+        today = local_midnight(at)
+        counts: dict[date, int] = {(today + timedelta(days=d)).date(): 0 for d in range(days)}
+        end = local_midnight(at, days)
+        for (due,) in one("SELECT due FROM cards WHERE due < ?", (stamp(end),)):
+            day = max(parse_stamp(due).astimezone(today.tzinfo).date(), today.date())
+            if day in counts:
+                counts[day] += 1
+        return {
+            "cards": cards,
+            "reviews": total,
+            "reviews_30d": total30,
+            "retention": round(recalled / total, 4) if total else None,
+            "retention_30d": round(recalled30 / total30, 4) if total30 else None,
+            "due_now": due_now,
+            "due_by_day": [{"date": d.isoformat(), "due": n} for d, n in counts.items()],
+            "ratings": {
+                RATINGS[r]: n for r, n in one("SELECT rating, count(*) FROM reviews GROUP BY rating ORDER BY rating")
+            },
+        }
+
+
+def _card_id(question_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(question_id.encode(), digest_size=6).digest(), "big")
+
+
+def practice_stats(store: Store, now: datetime | None = None) -> dict[str, object]:
+    """The practice figures of a store (see :meth:`PracticeLog.stats`)."""
+    return PracticeLog(store).stats(now)
+
+
+def describe_interval(due: datetime, now: datetime) -> str:
+    """``in 10 minutes``, ``in 5 hours``, ``in 3 days``, ``now``."""
+    seconds = (due - now).total_seconds()
+    if seconds < 60:
+        return "now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = round(seconds / size)
+            return f"in {n} {unit}{'s' if n != 1 else ''}"
+    return "now"
+
+
+def format_due(due: datetime) -> str:
+    """A due time in local time, e.g. ``Tue 2026-05-05 14:32``."""
+    return due.astimezone().strftime("%a %Y-%m-%d %H:%M")
+
+
+def order_due(due: dict[str, datetime], now: datetime) -> list[str]:
+    """Question ids due at ``now``, most overdue first."""
+    return [qid for qid, d in sorted(due.items(), key=lambda kv: (kv[1], kv[0])) if d <= now]
+
+
+def stats_lines(stats: dict[str, object]) -> list[str]:
+    """The practice figures of :meth:`PracticeLog.stats` as lines of text for `archqa stats`."""
+
+    def pct(x: object) -> str:
+        return "n/a" if x is None else f"{float(x):.0%}"  # type: ignore[arg-type]
+
+    ratings: dict[str, int] = stats["ratings"]  # type: ignore[assignment]
+    days: list[dict[str, object]] = stats["due_by_day"]  # type: ignore[assignment]
+    out = [
+        f"practice: {stats['reviews']} reviews ({stats['reviews_30d']} in the last 30 days) of {stats['cards']} "
+        f"questions; retention {pct(stats['retention'])} ({pct(stats['retention_30d'])} in the last 30 days)",
+    ]
+    if ratings:
+        out.append("ratings: " + ", ".join(f"{k} {v}" for k, v in ratings.items()))
+    labels = []
+    for i, d in enumerate(days):
+        day = date.fromisoformat(str(d["date"]))
+        labels.append(f"{'today' if i == 0 else day.strftime('%a %d')} {d['due']}")
+    out.append(f"due ({stats['due_now']} now): " + ", ".join(labels))
+    return out

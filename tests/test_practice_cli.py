@@ -1,0 +1,256 @@
+"""`archqa practice` end to end: the real command driven by scripted standard input, and `archqa stats`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from archqa import write_set
+from archqa.practice.schedule import parse_stamp, stamp
+from tests.conftest import make_set, run_cli
+
+QS = make_set().questions
+"""Q1-Q3 Structural (F, I, I), Q4-Q5 Data (A, A); three key points each."""
+
+GOOD_Q1 = (
+    "I would use a bounded context around payment retries.\n"
+    "Every wait is bounded by timeouts.\n"
+    "The extra state has a cost in memory.\n"
+    "\n"
+)
+UNRELATED = "Bananas are yellow and the beach is warm.\n.\n"
+
+
+@pytest.fixture(autouse=True)
+def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHQA_DB", str(tmp_path / "store.db"))
+    monkeypatch.setenv("ARCHQA_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def set_file(tmp_path: Path) -> Path:
+    f = tmp_path / "set.md"
+    f.write_text(write_set(make_set()))
+    return f
+
+
+def _db() -> sqlite3.Connection:
+    return sqlite3.connect(os.environ["ARCHQA_DB"])
+
+
+def _reviews() -> list[tuple[str, int, int | None, float | None, str, str, str]]:
+    with _db() as c:
+        return c.execute(
+            "SELECT question_id, rating, suggested, grade, covered, answer, due FROM reviews ORDER BY id"
+        ).fetchall()
+
+
+def _age(days: float) -> None:
+    """Move every stored practice time back, as if ``days`` had passed."""
+    delta = timedelta(days=days)
+
+    def back(text: str) -> str:
+        return stamp(parse_stamp(text) - delta)
+
+    with _db() as c:
+        for qid, card, due, introduced in c.execute("SELECT question_id, card, due, introduced_at FROM cards"):
+            data = json.loads(card)
+            for key in ("due", "last_review"):
+                if data.get(key):
+                    data[key] = (datetime.fromisoformat(data[key]) - delta).isoformat()
+            c.execute(
+                "UPDATE cards SET card=?, due=?, introduced_at=? WHERE question_id=?",
+                (json.dumps(data), back(due), back(introduced), qid),
+            )
+        for rid, at, due in c.execute("SELECT id, reviewed_at, due FROM reviews").fetchall():
+            c.execute("UPDATE reviews SET reviewed_at=?, due=? WHERE id=?", (back(at), back(due), rid))
+
+
+def _items(stdout: str) -> list[str]:
+    """The "[n/N] kind · topic · difficulty" lines of a session."""
+    return [line for line in stdout.splitlines() if line.startswith("[")]
+
+
+def test_a_session_grades_shows_the_model_answer_and_stores_the_rating(set_file: Path) -> None:
+    r = run_cli("practice", str(set_file), "--new", "2", stdin=GOOD_Q1 + "\n" + UNRELATED + "h\n")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert _items(out) == [
+        "[1/2] new · Structural Architecture · Foundational",
+        "[2/2] new · Structural Architecture · Intermediate",
+    ]
+    assert f"Q: {QS[0].title}" in out
+    assert "Key points covered: 3/3 (100%, lexical grader)" in out
+    assert f"  ✓ {QS[0].key_points[0]}" in out
+    assert "Key points covered: 0/3 (0%, lexical grader)" in out
+    assert f"  ✗ {QS[1].key_points[1]}" in out
+    assert f"Key insight: {QS[0].key_insight}" in out and "Model answer:\n" + QS[0].answer in out
+    assert "Enter = easy" in out and "Enter = again" in out
+    assert "Saved: easy. Next review in " in out and "Saved: hard. Next review in " in out
+    assert "Session over: 2 reviews saved (easy 1, hard 1)." in out
+    rows = _reviews()
+    assert [(q, rating, suggested, grade) for q, rating, suggested, grade, *_ in rows] == [
+        (QS[0].id, 4, 4, 1.0),
+        (QS[1].id, 2, 1, 0.0),
+    ]
+    covered = json.loads(rows[1][4])
+    assert [p["point"] for p in covered] == QS[1].key_points and not any(p["covered"] for p in covered)
+    assert (
+        rows[0][5].startswith("I would use a bounded context")
+        and rows[1][5] == "Bananas are yellow and the beach is warm."
+    )
+    with _db() as c:
+        cards = dict(c.execute("SELECT question_id, due FROM cards").fetchall())
+        reviewed = dict(c.execute("SELECT question_id, reviewed_at FROM reviews").fetchall())
+    assert set(cards) == {QS[0].id, QS[1].id}
+    assert all(parse_stamp(cards[q]) > parse_stamp(reviewed[q]) for q in cards)
+    assert parse_stamp(cards[QS[0].id]) - parse_stamp(reviewed[QS[0].id]) >= timedelta(days=1)  # easy: days
+
+
+def test_ratings_typed_as_numbers_letters_or_words_and_skip(set_file: Path) -> None:
+    stdin = "a\n\n1\n" + "b\n\nmaybe\ng\n" + "c\n\ns\n" + "d\n\nEASY\n"
+    r = run_cli("practice", str(set_file), "--new", "4", stdin=stdin)
+    assert r.returncode == 0, r.stderr
+    assert "'maybe' is not a rating; type 1-4, a/h/g/e or again/hard/good/easy" in r.stdout
+    assert "Skipped: nothing saved." in r.stdout
+    assert [(q, rating) for q, rating, *_ in _reviews()] == [(QS[0].id, 1), (QS[1].id, 3), (QS[3].id, 4)]
+
+
+def test_due_questions_come_first_and_the_daily_new_limit_holds(set_file: Path) -> None:
+    r = run_cli("practice", str(set_file), "--new", "2", stdin="x\n\ng\ny\n\ng\n")
+    assert r.returncode == 0 and len(_reviews()) == 2
+    # Same day: both new questions are used up and nothing is due yet.
+    r = run_cli("practice", str(set_file), "--new", "2", stdin="")
+    assert r.returncode == 0
+    assert "2 of 2 new introduced today" in r.stdout and "Nothing to practise now." in r.stdout
+    assert "Next due in " in r.stdout and "Raise --new" in r.stdout
+    # A higher limit admits exactly the difference.
+    r = run_cli("practice", str(set_file), "--new", "3", stdin="z\n\nq\n")
+    assert _items(r.stdout) == ["[1/1] new · Structural Architecture · Intermediate"]
+    assert f"Q: {QS[2].title}" in r.stdout and len(_reviews()) == 2
+    # A day later both are due: they come first, then today's new questions.
+    _age(1)
+    r = run_cli("practice", str(set_file), "--new", "2", stdin="")
+    assert r.returncode == 0
+    assert "2 due, 3 never seen (0 of 2 new introduced today)" in r.stdout
+    items = _items(r.stdout)
+    assert [i.split(" · ")[0] for i in items] == ["[1/4] due"]  # stdin ended after the first question
+    r = run_cli("practice", str(set_file), "--new", "2", stdin="a\n\ng\n" * 4)
+    assert [i.split(" · ")[0] for i in _items(r.stdout)] == ["[1/4] due", "[2/4] due", "[3/4] new", "[4/4] new"]
+    assert [q for q, *_ in _reviews()][2:] == [QS[0].id, QS[1].id, QS[2].id, QS[3].id]
+
+
+def test_filters_and_limit(set_file: Path) -> None:
+    r = run_cli("practice", str(set_file), "--topic", "data", stdin="")
+    assert "set.md: 2 questions" in r.stdout.replace(str(set_file), "set.md")
+    assert _items(r.stdout) == ["[1/2] new · Data Architecture · Advanced"]
+    r = run_cli("practice", str(set_file), "--difficulty", "intermediate", "--difficulty", "foundational", stdin="")
+    assert ": 3 questions;" in r.stdout
+    r = run_cli("practice", str(set_file), "--topic", "structural", "--difficulty", "F", stdin="")
+    assert ": 1 question;" in r.stdout
+    r = run_cli("practice", str(set_file), "--limit", "1", stdin="")
+    assert _items(r.stdout) == ["[1/1] new · Structural Architecture · Foundational"]
+    r = run_cli("practice", str(set_file), "--topic", "security")
+    assert r.returncode == 2 and "no question in" in r.stderr and "--topic security" in r.stderr
+    r = run_cli("practice", str(set_file), "--difficulty", "hardest")
+    assert r.returncode == 2 and "--difficulty 'hardest'" in r.stderr
+    r = run_cli("practice", str(set_file), "--grader", "magic")
+    assert r.returncode == 2 and "--grader 'magic': unknown grader; choose one of embedding, lexical" in r.stderr
+    r = run_cli("practice", "no-such-set.md")
+    assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_bundled_bank_is_the_default_source() -> None:
+    r = run_cli("practice", "--limit", "1", stdin=".\n\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("bank: 108 questions; 0 due, 108 never seen")
+    assert "Key points covered: 0/" in r.stdout and "Saved: again." in r.stdout
+    assert len(_reviews()) == 1
+
+
+def test_the_store_is_a_source(tmp_path: Path) -> None:
+    assert run_cli("import", str(Path(__file__).parent / "fixtures" / "dialects")).returncode == 0
+    r = run_cli("practice", "store", "--limit", "2", stdin="leases expire\n\n\ng\nx\n\n3\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("store: 16 questions")
+    # These imported questions have neither key points nor a key insight: no grade, no suggested rating.
+    assert "No key points to grade against" in r.stdout
+    assert "There are no key points to suggest a rating from; type one." in r.stdout
+    assert [(rating, suggested, grade) for _, rating, suggested, grade, *_ in _reviews()] == [(3, None, None)] * 2
+
+
+def test_stats_shows_reviews_retention_and_due_days(set_file: Path) -> None:
+    run_cli("practice", str(set_file), "--new", "3", stdin=GOOD_Q1 + "\n" + UNRELATED + "\n" + "z\n\nq\n")
+    data = json.loads(run_cli("stats", "--format", "json").stdout)
+    p = data["practice"]
+    assert (p["reviews"], p["reviews_30d"], p["cards"]) == (2, 2, 2)
+    assert p["retention"] == 0.5 and p["retention_30d"] == 0.5 and p["ratings"] == {"again": 1, "easy": 1}
+    assert len(p["due_by_day"]) == 7 and sum(d["due"] for d in p["due_by_day"]) >= 1
+    text = run_cli("stats").stdout
+    assert "practice: 2 reviews (2 in the last 30 days) of 2 questions; retention 50% (50% in the last 30 days)" in text
+    assert "due (" in text and " now): today " in text
+
+
+# -- stopping mid-session loses no completed review -------------------------------------
+
+
+def _start(set_file: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "archqa", "practice", str(set_file), "--new", "5"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+
+
+def _wait_for_reviews(n: int, proc: subprocess.Popen[str]) -> None:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if Path(os.environ["ARCHQA_DB"]).exists():
+            try:
+                if len(_reviews()) >= n:
+                    return
+            except sqlite3.Error:
+                pass
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    raise AssertionError("the review was not stored in time")
+
+
+def test_end_of_input_mid_answer_keeps_completed_reviews(set_file: Path) -> None:
+    r = run_cli("practice", str(set_file), stdin=GOOD_Q1 + "g\n" + "half an answer with no end")
+    assert r.returncode == 0, r.stderr
+    assert "Session over: 1 review saved (good 1)." in r.stdout
+    assert [q for q, *_ in _reviews()] == [QS[0].id]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_mid_session_keeps_completed_reviews(set_file: Path, sig: signal.Signals) -> None:
+    proc = _start(set_file)
+    assert proc.stdin is not None
+    proc.stdin.write(GOOD_Q1 + "g\n" + "the second answer has begun\n")
+    proc.stdin.flush()
+    _wait_for_reviews(1, proc)
+    time.sleep(0.3)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    with _db() as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert [(q, rating) for q, rating, *_ in _reviews()] == [(QS[0].id, 3)]
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130
+        assert "Session over: 1 review saved (good 1)." in out and "Traceback" not in err
+    # The next session carries on with the question that was interrupted.
+    r = run_cli("practice", str(set_file), "--new", "5", stdin="")
+    assert _items(r.stdout)[0] == "[1/4] new · Structural Architecture · Intermediate"
