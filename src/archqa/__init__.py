@@ -21,7 +21,7 @@ if _TYPE_CHECKING:
     from archqa.export import Exporter, ExportOptions, export_set, load_source, register_exporter
     from archqa.formats.dialects import register_reader
     from archqa.formats.house import ParsedDocument, read_document, read_set, read_text_document, write_set
-    from archqa.generate import GeneratedSet, generate, load_bank
+    from archqa.generate import GeneratedSet, load_bank
     from archqa.importer import import_paths
     from archqa.llm.backend import register_backend
     from archqa.model import (
