@@ -12,6 +12,7 @@ Usage: python bench/import_bench.py [--mb 20] [--questions 100000]
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import statistics
 import tempfile
@@ -34,12 +35,12 @@ WORDS = (
 
 SYLLABLES = "ka lo mi ne ru sa te vo xi zu ba de fi go hu ja".split()
 VOCAB = WORDS + sorted({"".join(random.Random(i).choices(SYLLABLES, k=3 + i % 3)) for i in range(20_000)})
-ZIPF = [1 / (r + 1) for r in range(len(VOCAB))]
-"""A Zipf-distributed vocabulary: realistic text has a few common words and a long tail."""
+ZIPF = list(itertools.accumulate(1 / (r + 1) for r in range(len(VOCAB))))
+"""Cumulative Zipf weights: realistic text has a few common words and a long tail."""
 
 
 def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choices(VOCAB, weights=ZIPF, k=n)).capitalize() + "."
+    return " ".join(rng.choices(VOCAB, cum_weights=ZIPF, k=n)).capitalize() + "."
 
 
 def write_corpus(root: Path, mb: float, rng: random.Random) -> int:
@@ -75,7 +76,7 @@ def store_with(n: int, path: Path, rng: random.Random) -> Store:
     for f in range(n // per):
         qs = []
         for k in range(per):
-            w = rng.choices(VOCAB, weights=ZIPF, k=6)
+            w = rng.choices(VOCAB, cum_weights=ZIPF, k=6)
             q = Question(id=f"q{f}-{k}", number=k + 1, title=f"How would you design the {w[0]} {w[1]} for {w[2]}?",
                          topic="Data Architecture", difficulty=diffs[k % 3], answer=sentence(rng, 60),
                          key_insight=sentence(rng, 12), tags=[w[3]], provenance=Provenance(file=f"f{f}.md", line=k))

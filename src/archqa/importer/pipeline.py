@@ -5,8 +5,10 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -245,6 +247,38 @@ def read_file_questions(text: str, path: str, dialect: str | None = None) -> tup
     return reader.name, out, "{}"
 
 
+@dataclass
+class _Parsed:
+    """A file read and enriched by a worker, ready for the store (or the error that stopped it)."""
+
+    shown: str
+    path: str
+    sha: str
+    size: int
+    error: str = ""
+    dialect: str = ""
+    questions: list[StoredQuestion] = field(default_factory=list)
+    refs: str = "{}"
+    repaired: int = 0
+    unrepaired: list[int] = field(default_factory=list)
+
+
+def _parse_file(shown: str, path: str, data: bytes, sha: str, dialect: str | None) -> _Parsed:
+    """Decode, repair, detect, read and enrich one file. Runs in a worker process."""
+    out = _Parsed(shown, path, sha, len(data))
+    try:
+        fixed = repair_text(decode(data, shown))
+        out.dialect, out.questions, out.refs = read_file_questions(fixed.text, path, dialect)
+        out.repaired, out.unrepaired = fixed.repaired, fixed.unrepaired
+    except ArchqaError as exc:
+        out.error = str(exc)
+    return out
+
+
+PARALLEL_BYTES = 2_000_000
+"""Below this much Markdown a worker pool costs more than it saves."""
+
+
 def import_paths(
     paths: Iterable[str],
     store: Store,
@@ -252,13 +286,18 @@ def import_paths(
     dialect: str | None = None,
     max_bytes: int = MAX_BYTES,
     progress: Callable[[Path], None] | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
-    """Import files into the store, one transaction per file; a bad file never stops the others."""
+    """Import files into the store, one transaction per file; a bad file never stops the others.
+
+    Files are parsed by a pool of worker processes (one per core, for imports of
+    more than 2 MB) while this process writes each finished file to the store in
+    its own transaction, in path order.
+    """
     files, missing = expand_paths(paths)
     report = ImportReport(files=list(missing))
+    todo: list[tuple[Path, str, bytes, str]] = []
     for f in files:
-        if progress is not None:
-            progress(f)
         path = str(f.resolve())
         try:
             size = f.stat().st_size
@@ -270,25 +309,58 @@ def import_paths(
                     "split it, or raise the limit with --max-size",
                 )
             data = f.read_bytes()
-            sha = hashlib.sha256(data).hexdigest()
-            if store.source_sha(path) == sha:
-                report.files.append(FileResult(str(f), "unchanged"))
-                continue
-            fixed = repair_text(decode(data, str(f)))
-            name, questions, refs = read_file_questions(fixed.text, path, dialect)
-            store.replace_source(path, sha, size, name, questions, fixed.repaired, fixed.unrepaired, refs)
-            report.files.append(
-                FileResult(
-                    str(f),
-                    "imported",
-                    name,
-                    len(questions),
-                    sum(1 for q in questions if q.flags),
-                    fixed.repaired,
-                    fixed.unrepaired,
-                )
-            )
         except ArchqaError as exc:
             report.files.append(FileResult(str(f), "failed", error=str(exc)))
+            continue
+        except OSError as exc:
+            report.files.append(FileResult(str(f), "failed", error=f"{f}: cannot be read: {exc.strerror}"))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if store.source_sha(path) == sha:
+            report.files.append(FileResult(str(f), "unchanged"))
+            if progress is not None:
+                progress(f)
+            continue
+        todo.append((f, path, data, sha))
+    n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    total = sum(len(d) for _, _, d, _ in todo)
+    pool = ProcessPoolExecutor(n_workers) if n_workers > 1 and len(todo) > 1 and total > PARALLEL_BYTES else None
+    try:
+        jobs: Iterable[_Parsed]
+        if pool is not None:
+            jobs = pool.map(_parse_file, *zip(*[(str(f), p, d, h, dialect) for f, p, d, h in todo]), chunksize=2)
+        else:
+            jobs = (_parse_file(str(f), p, d, h, dialect) for f, p, d, h in todo)
+        for (f, *_), parsed in zip(todo, jobs):
+            if progress is not None:
+                progress(f)
+            if parsed.error:
+                report.files.append(FileResult(parsed.shown, "failed", error=parsed.error))
+                continue
+            store.replace_source(
+                parsed.path,
+                parsed.sha,
+                parsed.size,
+                parsed.dialect,
+                parsed.questions,
+                parsed.repaired,
+                parsed.unrepaired,
+                parsed.refs,
+            )
+            flagged = sum(1 for q in parsed.questions if q.flags)
+            report.files.append(
+                FileResult(
+                    parsed.shown,
+                    "imported",
+                    parsed.dialect,
+                    len(parsed.questions),
+                    flagged,
+                    parsed.repaired,
+                    parsed.unrepaired,
+                )
+            )
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     report.exact_duplicates, report.near_duplicates = store.relink_duplicates()
     return report
