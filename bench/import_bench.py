@@ -129,7 +129,8 @@ def main() -> None:
             common = set(VOCAB[:50])  # the head of the Zipf curve plays the part of stopwords
             content = [w for w in t.lower().rstrip("?").split()
                        if w not in ("how", "would", "you", "design", "the", "for") and w not in common]
-            queries.append(" ".join(rng.sample(content, min(len(content), rng.choice([2, 3])))))
+            if len(content) >= 2:
+                queries.append(" ".join(rng.sample(content, min(len(content), rng.choice([2, 3])))))
         for mode in ("all", "any"):
             ours, bare = [], []
             for q in queries:

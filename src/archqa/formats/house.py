@@ -641,136 +641,26 @@ def _check_truncation(doc: ParsedDocument) -> None:
             )
 
 
-# ---------------------------------------------------------------------------
-# Writer
+from archqa.formats.house_write import (  # noqa: E402  (the writer builds on the reader's blueprint format)
+    ordered_topics,
+    question_anchor,
+    topic_heading,
+    topic_table,
+    write_question,
+    write_set,
+)
 
-
-def _fence(lang: str, code: str) -> str:
-    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{lang}\n{code}\n{ticks}"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def question_anchor(q: Question) -> str:
-    return slugify(f"Q{q.number}: {q.title}")
-
-
-def topic_heading(index: int, name: str) -> str:
-    return f"Topic {index}: {name}"
-
-
-def topic_table(s: QuestionSet) -> tuple[list[str], str]:
-    """Rows of the Topic Areas table and the Total line, computed from the questions."""
-    rows = ["| Cluster | Range | Count | Difficulty |", "|---------|-------|-------|------------|"]
-    for t in ordered_topics(s):
-        qs = [q for q in s.questions if q.topic == t.name]
-        if not qs:
-            continue
-        nums = [q.number for q in qs]
-        counts = [sum(1 for q in qs if q.difficulty == d) for d in Difficulty]
-        mix = "/".join(f"{c}{d.letter}" for c, d in zip(counts, Difficulty))
-        rows.append(f"| {_cell(t.name)} | Q{min(nums)}-Q{max(nums)} | {len(qs)} | {mix} |")
-    n = len(s.questions)
-    parts = []
-    for d in Difficulty:
-        c = sum(1 for q in s.questions if q.difficulty == d)
-        parts.append(f"{round(100 * c / n) if n else 0}% {d.value}")
-    total = f"**Total**: {n} Q&As ({', '.join(parts)})"
-    return rows, total
-
-
-def ordered_topics(s: QuestionSet) -> list[Topic]:
-    topics = list(s.topics)
-    names = {t.name for t in topics}
-    for q in s.questions:
-        if q.topic not in names:
-            topics.append(Topic(name=q.topic))
-            names.add(q.topic)
-    return topics
-
-
-def write_question(q: Question, ids: dict[str, Question]) -> str:
-    out = [f"### Q{q.number}: {q.title}"]
-    if q.provenance is not None:
-        out.append(f"<!-- archqa:source {q.provenance.file}:{q.provenance.line} -->")
-    meta = [f"**ID**: `{q.id}`"]
-    if q.difficulty is not None:
-        meta.append(f"**Difficulty**: {q.difficulty.value}")
-    if q.type:
-        meta.append(f"**Type**: {q.type}")
-    if q.tags:
-        meta.append("**Tags**: " + ", ".join(f"`{t}`" for t in q.tags))
-    out += ["", " | ".join(meta)]
-    if q.key_insight:
-        out += ["", f"**Key Insight**: {q.key_insight}"]
-    if q.answer:
-        out += ["", f"**Answer**: {q.answer}"]
-    if q.key_points:
-        out += ["", "**Key Points**:"] + [f"- {p}" for p in q.key_points]
-    if q.code:
-        out += ["", "**Implementation**:"]
-        for c in q.code:
-            out.append(_fence(c.language, c.code))
-    for d in q.diagrams:
-        out += ["", "**Diagram**:", _fence(d.kind if d.kind != "text" else "", d.source)]
-    if q.metrics:
-        out += ["", "**Metrics**:", "| Metric | Formula | Target |", "|--------|---------|--------|"]
-        out += [f"| {_cell(m.metric)} | {_cell(m.formula)} | {_cell(m.target)} |" for m in q.metrics]
-    if q.tradeoffs:
-        out += ["", "**Trade-offs**:", "| Approach | Pros | Cons | Use When |", "|----------|------|------|----------|"]
-        out += [
-            f"| {_cell(t.approach)} | {_cell(t.pros)} | {_cell(t.cons)} | {_cell(t.use_when)} |" for t in q.tradeoffs
-        ]
-    if q.related:
-        links = []
-        for rid in q.related:
-            target = ids.get(rid)
-            links.append(f"[Q{target.number}](#{question_anchor(target)})" if target else f"`{rid}`")
-        out += ["", "**Related**: " + ", ".join(links)]
-    return "\n".join(out)
-
-
-def write_set(s: QuestionSet, *, include_tables: bool = True) -> str:
-    """Render a set in the house format. The Topic Areas table is computed, never claimed."""
-    topics = ordered_topics(s)
-    ids = {q.id: q for q in s.questions}
-    out = [f"# {s.title}", ""]
-    if s.blueprint is not None:
-        out += [f"**Blueprint**: {format_blueprint(s.blueprint)}", ""]
-    if include_tables:
-        out += ["## Contents", "- [Topic Areas](#topic-areas)"]
-        for i, t in enumerate(topics, 1):
-            h = topic_heading(i, t.name)
-            out.append(f"- [{h}](#{slugify(h)})")
-        out.append("- [References](#references)")
-        if s.report:
-            out.append("- [Validation Report](#validation-report)")
-        rows, total = topic_table(s)
-        out += ["", "## Topic Areas", "", *rows, "", total, ""]
-    for i, t in enumerate(topics, 1):
-        out += ["---", "", f"## {topic_heading(i, t.name)}", ""]
-        if t.overview:
-            out += [f"**Overview**: {t.overview}", ""]
-        for q in s.questions:
-            if q.topic == t.name:
-                out += [write_question(q, ids), "", "---", ""]
-        if out[-2] == "---":
-            out = out[:-2]
-    out += ["---", "", "## References", ""]
-    out += ["### Glossary"]
-    for g in s.glossary:
-        rel = f" Related: {', '.join(g.related)}" if g.related else ""
-        out += [f"**{g.id}. {g.term}** – {g.definition}{rel}", ""]
-    out += ["### Bibliography"]
-    for b in s.bibliography:
-        out += [f"**{b.id}.** {b.text}", ""]
-    out += ["### Tools"]
-    for tool in s.tools:
-        out += [f"**{tool.id}. {tool.name}** – {tool.description} <{tool.url}>", ""]
-    if s.report:
-        out += ["---", "", "## Validation Report", "", s.report.strip(), ""]
-    return "\n".join(out).rstrip("\n") + "\n"
+__all__ = [
+    "ParsedDocument",
+    "format_blueprint",
+    "ordered_topics",
+    "parse_blueprint",
+    "question_anchor",
+    "read_document",
+    "read_set",
+    "read_text_document",
+    "topic_heading",
+    "topic_table",
+    "write_question",
+    "write_set",
+]

@@ -285,8 +285,40 @@ class Store:
             return []
         match = (" OR " if any_words else " ").join(f'"{w}"' for w in words)
         where, args = self._filters(topic, difficulty, tag, source)
+        rank = "bm25(questions_fts, 5.0, 1.0, 2.0, 2.0)"
+        if not args:
+            # No filters: rank inside the FTS table alone, then fetch details and snippets for the top rows only.
+            top = self.db.execute(
+                f"SELECT rowid, {rank} AS r FROM questions_fts WHERE questions_fts MATCH ? ORDER BY r LIMIT ?",
+                (match, limit),
+            ).fetchall()
+            if not top:
+                return []
+            ids = [t[0] for t in top]
+            marks = ",".join("?" * len(ids))
+            info = {
+                row[0]: row[1:]
+                for row in self.db.execute(
+                    f"SELECT q.rowid, q.id, q.title, q.topic, q.difficulty, s.path, q.line FROM questions q"
+                    f" JOIN sources s ON s.id = q.source_id WHERE q.rowid IN ({marks})",
+                    ids,
+                )
+            }
+            snippets = dict(
+                self.db.execute(
+                    f"SELECT rowid, snippet(questions_fts, 1, '[', ']', ' … ', 12) FROM questions_fts"
+                    f" WHERE questions_fts MATCH ? AND rowid IN ({marks})",
+                    [match, *ids],
+                ).fetchall()
+            )
+            hits = []
+            for rid, r in top:
+                if rid in info:
+                    qid, title, topic_, diff, path, line = info[rid]
+                    hits.append(SearchHit(qid, title, topic_, diff, path, line, -r, snippets.get(rid, "")))
+            return hits
         sql = (
-            "SELECT q.id, q.title, q.topic, q.difficulty, s.path, q.line, bm25(questions_fts, 5.0, 1.0, 2.0, 2.0) AS r,"
+            f"SELECT q.id, q.title, q.topic, q.difficulty, s.path, q.line, {rank} AS r,"
             " snippet(questions_fts, 1, '[', ']', ' … ', 12)"
             " FROM questions_fts JOIN questions q ON q.rowid = questions_fts.rowid JOIN sources s ON s.id = q.source_id"
             f" WHERE questions_fts MATCH ? AND {where} ORDER BY r LIMIT ?"
