@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from archqa.errors import InputError
 from archqa.formats.house import read_document
@@ -23,7 +24,7 @@ from archqa.model import BibEntry, GlossaryEntry, Question, Tool
 from archqa.text import terms
 from archqa.validate.code import canonical
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 def bundled_bank() -> Path:
@@ -39,6 +40,14 @@ def cache_dir() -> Path:
     return Path(base) / "archqa"
 
 
+class Loader(Protocol):
+    """Where a Bank gets full questions and similarity details: the parse cache or the import store."""
+
+    def questions(self, keys: list[int]) -> dict[int, Question]: ...
+
+    def details(self, entries: Sequence[Entry]) -> None: ...
+
+
 class Entry:
     """What selection needs to know about a question, without loading all of it.
 
@@ -47,7 +56,20 @@ class Entry:
     candidates a slot actually considers.
     """
 
-    __slots__ = ("key", "id", "file", "topic", "difficulty", "hash", "_tags", "_langs", "_terms", "_text", "_bank")
+    __slots__ = (
+        "key",
+        "id",
+        "file",
+        "topic",
+        "difficulty",
+        "hash",
+        "complete",
+        "_tags",
+        "_langs",
+        "_terms",
+        "_text",
+        "_bank",
+    )
 
     def __init__(
         self,
@@ -59,10 +81,13 @@ class Entry:
         hash: int,
         tags: str,
         languages: str,
-        bank: _Cache | None = None,
+        complete: float = 1.0,
+        bank: Loader | None = None,
     ) -> None:
         self.key, self.id, self.file, self.topic, self.difficulty = key, id, file, topic, difficulty
         self.hash = hash
+        self.complete = complete
+        """0..1: share of key insight, answer, 3-6 key points and code that the question has."""
         self._tags: frozenset[str] | str = tags
         self._langs: frozenset[str] | str = languages
         self._terms: frozenset[str] | None = None
@@ -117,7 +142,7 @@ class Bank:
     refs: dict[str, FileRefs]
     topics: list[str]
     overviews: dict[str, str]
-    _loader: _Cache | None = None
+    _loader: Loader | None = None
     _full: dict[int, Question] = field(default_factory=dict)
 
     def question(self, entry: Entry) -> Question:
@@ -144,6 +169,12 @@ def _bank_files(path: Path) -> list[Path]:
     if not files:
         raise InputError(str(path), None, "the bank directory has no .md files", "add house-format files or fix --bank")
     return files
+
+
+def completeness(q: Question) -> float:
+    """Share of the parts a practisable question needs: key insight, answer, 3-6 key points, code."""
+    parts = [bool(q.key_insight.strip()), bool(q.answer.strip()), 3 <= len(q.key_points) <= 6, bool(q.code)]
+    return sum(parts) / len(parts)
 
 
 def _entry_fields(q: Question) -> tuple[str, str, str, str, str]:
@@ -174,8 +205,8 @@ class _Cache:
                     """
                     CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER);
                     CREATE TABLE questions (key INTEGER PRIMARY KEY, file TEXT, ord INTEGER, id TEXT, topic TEXT,
-                        difficulty INTEGER, hash INTEGER, tags TEXT, languages TEXT, terms TEXT, title TEXT,
-                        insight TEXT, data TEXT);
+                        difficulty INTEGER, hash INTEGER, complete REAL, tags TEXT, languages TEXT, terms TEXT,
+                        title TEXT, insight TEXT, data TEXT);
                     CREATE INDEX questions_file ON questions(file);
                     CREATE TABLE refs (file TEXT, kind TEXT, local_id TEXT, data TEXT);
                     CREATE INDEX refs_file ON refs(file);
@@ -201,10 +232,12 @@ class _Cache:
                 for i, q in enumerate(doc.set.questions):
                     diff = q.difficulty.rank if q.difficulty is not None else -1
                     h = int.from_bytes(hashlib.blake2b(q.id.encode(), digest_size=7).digest(), "big")
-                    rows.append((key, i, q.id, q.topic, diff, h, *_entry_fields(q), q.model_dump_json()))
+                    rows.append(
+                        (key, i, q.id, q.topic, diff, h, completeness(q), *_entry_fields(q), q.model_dump_json())
+                    )
                 self.db.executemany(
-                    "INSERT INTO questions (file, ord, id, topic, difficulty, hash, tags, languages, terms, title,"
-                    " insight, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO questions (file, ord, id, topic, difficulty, hash, complete, tags, languages, terms,"
+                    " title, insight, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows,
                 )
                 s = doc.set
@@ -222,11 +255,11 @@ class _Cache:
         out = []
         marks = ",".join("?" * len(files))
         cur = self.db.execute(
-            f"SELECT key, id, file, topic, difficulty, hash, tags, languages FROM questions"
+            f"SELECT key, id, file, topic, difficulty, hash, tags, languages, complete FROM questions"
             f" WHERE file IN ({marks}) ORDER BY file, ord",
             files,
         )
-        out = [Entry(k, i, f, t, d, h, tg, lg, bank=self) for k, i, f, t, d, h, tg, lg in cur]
+        out = [Entry(k, i, f, t, d, h, tg, lg, c, bank=self) for k, i, f, t, d, h, tg, lg, c in cur]
         order = {f: i for i, f in enumerate(files)}
         out.sort(key=lambda e: order[e.file])
         return out
@@ -324,13 +357,15 @@ def load_store_bank(db: str | Path | None = None) -> Bank:
             diff = q.difficulty.rank if q.difficulty is not None else -1
             h = int.from_bytes(hashlib.blake2b(qid.encode(), digest_size=7).digest(), "big")
             langs = ",".join(sorted({canonical(c.language) or c.language.lower() for c in q.code if c.language}))
-            entries.append(Entry(key, qid, path, q.topic, diff, h, ",".join(q.tags), langs, bank=loader))  # type: ignore[arg-type]
+            entries.append(
+                Entry(key, qid, path, q.topic, diff, h, ",".join(q.tags), langs, completeness(q), bank=loader)
+            )
     if not entries:
         raise InputError(
             str(db or "store"), None, "the store has no questions", "import some with `archqa import PATH`"
         )
     topics = [t for t in CLUSTERS.values() if any(e.topic == t for e in entries)]
-    return Bank(paths=paths, entries=entries, refs=refs, topics=topics, overviews={}, _loader=loader, _full=dict(full))  # type: ignore[arg-type]
+    return Bank(paths=paths, entries=entries, refs=refs, topics=topics, overviews={}, _loader=loader, _full=dict(full))
 
 
 def load_bank(path: str | Path | None = None, *, cache: bool = True) -> Bank:

@@ -250,7 +250,7 @@ def select(bank: Bank, blueprint: Blueprint, *, allow_shortfall: bool = False) -
         pool = cells.get((names[t], d), [])
 
         def rank(e: Entry) -> tuple[float, str]:
-            score = _jitter(blueprint.seed, e.hash)
+            score = _jitter(blueprint.seed, e.hash) + 3 * e.complete
             if focus:
                 score += 4 * _focus_score(e, focus)
             if langs and e.languages & langs:
