@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from archqa import validate_file
+from archqa.validate.engine import format_score
 from tests.conftest import SHARED_SEEDS, seeds_required
 
 
@@ -16,7 +17,7 @@ def test_self_reported_figures_of_the_generated_sample_are_checked() -> None:
     assert "honesty.score" in rules and "honesty.percentage" in rules
     assert "code.parse" in rules and "hygiene.escape" in rules
     claimed = [f for f in r.findings if f.rule == "honesty.score"][0]
-    assert f"{r.score:.0f}/100" in claimed.message
+    assert f"{format_score(r.score)}/100" in claimed.message
     assert r.score < 98
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from archqa.formats.house import ParsedDocument, Prose
 from archqa.model import Difficulty
 from archqa.validate.code import DISPLAY, canonical, parse_code
-from archqa.validate.engine import Context, Severity, register_rule, score
+from archqa.validate.engine import Context, Severity, format_score, register_rule, score
 
 E = Severity.ERROR
 RULE = "honesty"
@@ -388,7 +388,8 @@ def stated_score(ctx: Context) -> None:
             "honesty.score",
             E,
             p.line,
-            f"claims a validation score of {m.group(1)}/100; archqa computes {final:.0f}/100 from its findings.",
+            f"claims a validation score of {m.group(1)}/100; "
+            f"archqa computes {format_score(final)}/100 from its findings.",
             "replace it with the computed score, or drop it: a score is computed by archqa validate, never claimed.",
             count=False,
         )
