@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -35,9 +35,17 @@ class Block:
         """1-based first line."""
         return self.start + 1
 
-    @property
+    @cached_property
     def raw(self) -> str:
         return "\n".join(self.lines[self.start : self.end]).strip("\n")
+
+    @cached_property
+    def heading_text(self) -> str:
+        """A heading's text without its ``#`` marks (or a setext heading's inline source)."""
+        line = self.lines[self.start].strip()
+        if line.startswith("#"):
+            return line.lstrip("#").strip().rstrip("#").strip()
+        return self.inline.strip()
 
     @property
     def level(self) -> int:

@@ -81,10 +81,7 @@ def detect(src: SourceText) -> tuple[Reader, float]:
 
 
 def heading_text(b: Block) -> str:
-    line = b.lines[b.start].strip()
-    if line.startswith("#"):
-        return line.lstrip("#").strip().rstrip("#").strip()
-    return b.inline.strip()
+    return b.heading_text
 
 
 HOUSE_Q = re.compile(r"^Q(\d+)\s*:\s*(.+)$")
@@ -97,12 +94,15 @@ QMARK_LINE = re.compile(r"^\s*(?:\*\*|__)?\s*(?:Q|Question)\s*(\d+)?\s*[:.]\s*(?
 # -- house -------------------------------------------------------------------
 
 
+HOUSE_LABEL = re.compile(r"\*\*(Difficulty|Key Insight|ID)\*\*")
+
+
 def _house_detect(src: SourceText) -> float:
     qs = sum(1 for b in src.blocks if b.kind == "heading" and HOUSE_Q.match(heading_text(b)))
-    labels = sum(
-        1 for b in src.blocks if b.kind == "paragraph" and re.match(r"\*\*(Difficulty|Key Insight|ID)\*\*", b.raw)
-    )
-    return 1.0 if qs and labels >= qs else 0.0
+    if not qs:
+        return 0.0
+    labels = sum(1 for b in src.blocks if b.kind == "paragraph" and HOUSE_LABEL.match(b.raw))
+    return 1.0 if labels >= qs else 0.0
 
 
 # The house reader is archqa.formats.house; the importer calls it directly for this dialect.
@@ -151,9 +151,13 @@ def _split_on(
     return out
 
 
+_CATEGORY_LEAD = re.compile(r"^[\W\d_]+")
+_CATEGORY_NOTE = re.compile(r"\s*\(.*?\)\s*$")
+
+
 def _clean_category(text: str) -> str:
-    text = re.sub(r"^[\W\d_]+", "", text).strip()
-    text = re.sub(r"\s*\(.*?\)\s*$", "", text)
+    text = _CATEGORY_LEAD.sub("", text).strip()
+    text = _CATEGORY_NOTE.sub("", text)
     return text[:80]
 
 
@@ -276,26 +280,44 @@ def _details_detect(src: SourceText) -> float:
     return 0.9 if n >= 2 else 0.5 if n == 1 else 0.0
 
 
+_TAG = re.compile(r"<[^>]+>")
+_SUMMARY_NUMBER = re.compile(r"^\s*(?:Q(?:uestion)?\s*\d*\s*[:.)]|\d+[.)])\s*")
+
+
 def _details_read(src: SourceText) -> list[RawQuestion]:
     out = []
     category = ""
     headings = [(b.start, heading_text(b)) for b in src.blocks if b.kind == "heading"]
+    above = 0  # headings[:above] start above the current match (blocks are in document order)
+    line, pos = 1, 0
     for m in DETAILS.finditer(src.text):
-        line = src.text.count("\n", 0, m.start()) + 1
-        for start, text in headings:
-            if start < line:
-                category = _clean_category(text)
-        title = re.sub(r"<[^>]+>", "", m.group(1)).strip()
-        title = re.sub(r"^\s*(?:Q(?:uestion)?\s*\d*\s*[:.)]|\d+[.)])\s*", "", title).strip("* ")
+        line += src.text.count("\n", pos, m.start())
+        pos = m.start()
+        if above < len(headings) and headings[above][0] < line:
+            while above < len(headings) and headings[above][0] < line:
+                above += 1
+            category = _clean_category(headings[above - 1][1])
+        title = _TAG.sub("", m.group(1)).strip()
+        title = _SUMMARY_NUMBER.sub("", title).strip("* ")
         body = m.group(2).strip()
         out.append(RawQuestion(title=title, line=line, category=category, answer_md=body))
     return out
 
 
+Q_MARK = re.compile(r"^\s*(?:\*\*)?Q\s*\d*\s*[:.]")
+A_MARK = re.compile(r"(?m)^\s*(?:\*\*)?A\s*[:.]")
+
+
 def _qa_marker_detect(src: SourceText) -> float:
-    q = sum(1 for b in src.blocks if b.kind == "paragraph" and re.match(r"^\s*(?:\*\*)?Q\s*\d*\s*[:.]", b.raw))
-    a = sum(1 for b in src.blocks if b.kind == "paragraph" and re.search(r"(?m)^\s*(?:\*\*)?A\s*[:.]", b.raw))
+    paragraphs = [b.raw for b in src.blocks if b.kind == "paragraph"]
+    q = sum(1 for raw in paragraphs if Q_MARK.match(raw))
+    a = sum(1 for raw in paragraphs if "A" in raw and A_MARK.search(raw))
     return 0.85 if q >= 2 and a >= 2 else 0.6 if q and a else 0.0
+
+
+Q_LINE = re.compile(r"^\s*(?:\*\*)?Q\s*(\d*)\s*[:.]\s*(?:\*\*)?\s*(.*)$")
+A_REST = re.compile(r"(?ms)^\s*(?:\*\*)?A\s*[:.]\s*(?:\*\*)?\s*(.*)$")
+A_START = re.compile(r"^\s*(?:\*\*)?A\s*[:.]\s*(?:\*\*)?\s*")
 
 
 def _qa_marker_read(src: SourceText) -> list[RawQuestion]:
@@ -307,20 +329,20 @@ def _qa_marker_read(src: SourceText) -> list[RawQuestion]:
             continue
         if b.kind == "paragraph":
             first, _, rest = b.raw.partition("\n")
-            m = re.match(r"^\s*(?:\*\*)?Q\s*(\d*)\s*[:.]\s*(?:\*\*)?\s*(.*)$", first)
+            m = Q_LINE.match(first)
             if m:
                 title = m.group(2).strip().strip("*").strip()
                 rq = RawQuestion(
                     title=title, line=b.line, number=int(m.group(1)) if m.group(1) else None, category=category
                 )
-                am = re.search(r"(?ms)^\s*(?:\*\*)?A\s*[:.]\s*(?:\*\*)?\s*(.*)$", rest)
+                am = A_REST.search(rest)
                 if am:
                     rq.answer_md = am.group(1).strip()
                 elif rest.strip():
                     rq.title = (title + " " + rest.strip()).strip()
                 out.append(rq)
                 continue
-            am = re.match(r"^\s*(?:\*\*)?A\s*[:.]\s*(?:\*\*)?\s*", b.raw)
+            am = A_START.match(b.raw)
             if am and out:
                 out[-1].answer_md = ((out[-1].answer_md or "") + "\n\n" + b.raw[am.end() :]).strip()
                 continue

@@ -232,9 +232,9 @@ def format_blueprint(bp: Blueprint) -> str:
 
 
 class _Reader:
-    def __init__(self, text: str, path: str) -> None:
+    def __init__(self, text: str, path: str, parsed: tuple[list[str], list[Block]] | None = None) -> None:
         self.path = path
-        self.lines, self.blocks = parse_blocks(text)
+        self.lines, self.blocks = parsed if parsed is not None else parse_blocks(text)
         self.doc = ParsedDocument(path=path, text=text, lines=self.lines, set=QuestionSet())
         self.section = ""
         self.topic: str = ""
@@ -598,9 +598,11 @@ class _Reader:
                     q.related.append(ref)
 
 
-def read_text_document(text: str, path: str = "<string>") -> ParsedDocument:
-    """Parse house-format Markdown text (already decoded)."""
-    doc = _Reader(text, path).run()
+def read_text_document(
+    text: str, path: str = "<string>", parsed: tuple[list[str], list[Block]] | None = None
+) -> ParsedDocument:
+    """Parse house-format Markdown text (already decoded); ``parsed`` reuses a ``parse_blocks`` result of it."""
+    doc = _Reader(text, path, parsed).run()
     _check_truncation(doc)
     return doc
 

@@ -62,9 +62,14 @@ STUB = re.compile(
 )
 
 
+_MARKUP = re.compile(r"<[^>]+>|[*_`>#-]")
+_MARKUP_CHARS = str.maketrans({c: " " for c in "*_`>#-"})
+
+
 def stub_reason(answer: str) -> str | None:
     """Why an answer is not an answer (empty, a pointer elsewhere, a paywall), or None."""
-    prose = re.sub(r"<[^>]+>|[*_`>#-]", " ", answer).strip()
+    # Without a '<' there is no tag, and each markup character becomes a space: translate does it faster.
+    prose = (answer.translate(_MARKUP_CHARS) if "<" not in answer else _MARKUP.sub(" ", answer)).strip()
     if not prose:
         return "empty-answer"
     if len(prose.split()) < 40 and STUB.search(prose):
@@ -222,19 +227,79 @@ for _cluster, _kws in KEYWORDS.items():
 _WORDS = re.compile(r"[a-z0-9][a-z0-9/-]*")
 
 
+_SPACES = str.maketrans({c: " " for c in map(chr, range(128)) if not re.fullmatch(r"[a-z0-9/-]", c)})
+"""ASCII characters that cannot be part of a ``_WORDS`` word become spaces."""
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """A regex alternation of literal words, factored by first character (cheap to try at every word)."""
+    if "" in words:
+        rest = [w for w in words if w]
+        return f"(?:{_trie_pattern(rest)})?" if rest else ""
+    by_first: dict[str, list[str]] = {}
+    for w in sorted(set(words)):
+        by_first.setdefault(w[0], []).append(w[1:])
+    alts = [re.escape(c) + _trie_pattern(tails) for c, tails in by_first.items()]
+    return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+
+_PHRASE_LAST = {kw: kw.rsplit(" ", 1)[1] for _, kw in _MULTI}
+_CANDIDATES = re.compile(
+    " ([/-]*"
+    + _trie_pattern([kw for kws in _BY_PREFIX.values() for _, kw in kws] + list(_PHRASE_LAST.values()))
+    + "[a-z0-9/-]*)"
+)
+"""In text whose separators are all spaces: each word that starts with a one-word keyword or with the last
+word of a phrase, with any leading '/' or '-' (``_WORDS`` starts the word after them)."""
+_Hits = tuple[tuple[str, str], ...]
+_TOKEN_HITS: dict[str, tuple[_Hits, frozenset[str]]] = {}
+
+
+def _token_hits(token: str) -> tuple[_Hits, frozenset[str]]:
+    """The one-word keywords a candidate word starts with, and the phrases it may end. Cached."""
+    found = _TOKEN_HITS.get(token)
+    if found is None:
+        w = token.lstrip("/-")
+        hits = tuple((c, kw) for c, kw in _BY_PREFIX.get(w[:3], ()) if w.startswith(kw))
+        phrases = frozenset(kw for kw, last in _PHRASE_LAST.items() if token.startswith(last))
+        if len(_TOKEN_HITS) > 100_000:
+            _TOKEN_HITS.clear()
+        found = _TOKEN_HITS[token] = hits, phrases
+    return found
+
+
+def _keyword_counts(text: str) -> dict[str, dict[str, int]]:
+    """Occurrences of each keyword in lowercase text, by cluster, in order of first occurrence.
+
+    Every non-ASCII character separates words (as in ``_WORDS``), so it becomes a space too.
+    """
+    spaced = " " + (text if text.isascii() else text.encode("ascii", "replace").decode()).translate(_SPACES)
+    counts: dict[str, dict[str, int]] = {}
+    phrases: set[str] = set()
+    for token, n in Counter(_CANDIDATES.findall(spaced)).items():
+        hits, ends = _token_hits(token)
+        for cluster, kw in hits:
+            per = counts.get(cluster)
+            if per is None:
+                counts[cluster] = {kw: n}
+            else:
+                per[kw] = per.get(kw, 0) + n
+        if ends:
+            phrases |= ends
+    if phrases:
+        for cluster, kw in _MULTI:
+            if kw in phrases:
+                c = text.count(kw)
+                if c:
+                    per = counts.setdefault(cluster, {})
+                    per[kw] = per.get(kw, 0) + c
+    return counts
+
+
 def _keyword_hits(text: str) -> dict[str, list[str]]:
     """Keywords found in lowercase text, by cluster, once per occurrence. A one-word keyword is a
     word prefix ('orchestrat' matches 'orchestration'); a two-word keyword matches as a phrase."""
-    hits: dict[str, list[str]] = {}
-    for w, n in Counter(_WORDS.findall(text)).items():
-        for cluster, kw in _BY_PREFIX.get(w[:3], ()):
-            if w.startswith(kw):
-                hits.setdefault(cluster, []).extend([kw] * n)
-    for cluster, kw in _MULTI:
-        c = text.count(kw)
-        if c:
-            hits.setdefault(cluster, []).extend([kw] * c)
-    return hits
+    return {c: [kw for kw, n in per.items() for _ in range(n)] for c, per in _keyword_counts(text).items()}
 
 
 def classify_cluster(title: str, body: str, category: str = "") -> tuple[str, float, str]:
@@ -243,26 +308,25 @@ def classify_cluster(title: str, body: str, category: str = "") -> tuple[str, fl
     Each keyword counts at most five times in the body (its first 600 characters: the title and
     category carry most of the signal, and this keeps import fast).
     """
-    head = _keyword_hits(f"{category} {title}".lower())
-    body_hits = _keyword_hits(body[:600].lower())
-    scores: dict[str, float] = {}
-    hits: dict[str, list[str]] = {}
-    for cluster in KEYWORDS:
-        in_head = head.get(cluster, [])
-        counts: dict[str, int] = {}
-        for kw in body_hits.get(cluster, []):
-            counts[kw] = min(5, counts.get(kw, 0) + 1)
-        score = 3.0 * len(in_head) + 0.5 * sum(counts.values())
-        if score:
-            scores[cluster] = score
-            hits[cluster] = list(dict.fromkeys(in_head + list(counts)))
-    if not scores:
+    head = _keyword_counts(f"{category} {title}".lower())
+    body_hits = _keyword_counts(body[:600].lower())
+    if not head and not body_hits:
         return "other", 0.0, "no cluster keywords found in the title, category or answer"
+    scores: dict[str, float] = {}
+    for cluster in KEYWORDS:
+        in_head = head.get(cluster)
+        in_body = body_hits.get(cluster)
+        if in_head or in_body:
+            score = 3.0 * sum(in_head.values()) if in_head else 0.0
+            if in_body:
+                score += 0.5 * sum(n if n < 5 else 5 for n in in_body.values())
+            scores[cluster] = score
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     best, top = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     confidence = round(min(1.0, (top - second) / top + 0.1 * min(top, 5) / 5), 2)
-    words_hit = ", ".join(f"'{w}'" for w in hits[best][:4])
+    hits = [*head.get(best, ()), *(kw for kw in body_hits.get(best, ()) if kw not in head.get(best, ()))]
+    words_hit = ", ".join(f"'{w}'" for w in hits[:4])
     reason = f"keywords {words_hit} point to {CLUSTERS[best]} (score {top:.1f}"
     reason += f" vs {ranked[1][0]} {second:.1f})" if len(ranked) > 1 else ")"
     return best, confidence, reason
@@ -299,19 +363,23 @@ FOUNDATIONAL = [
 ]
 
 
+_LEVEL_MARK = re.compile(r"\((easy|medium|hard|basic|intermediate|advanced|beginner|expert|senior|junior)\)")
+
+
 def classify_difficulty(title: str, body: str, given: str = "") -> tuple[Difficulty, float, str]:
     """(difficulty, confidence, reason): the source's own label if any, else cues in the question."""
     d = Difficulty.parse(given) if given else None
     if d is not None:
         return d, 1.0, f"the source labels it '{given}'"
     low = title.lower()
-    m = re.search(r"\((easy|medium|hard|basic|intermediate|advanced|beginner|expert|senior|junior)\)", low)
+    m = _LEVEL_MARK.search(low)
     if m:
         d = Difficulty.parse(m.group(1))
         assert d is not None
         return d, 0.9, f"the title is marked '({m.group(1)})'"
     adv = [k for k in ADVANCED if k in low]
-    fnd = [k for k in FOUNDATIONAL if low.startswith(k) or f" {k} " in f" {low} "]
+    padded = f" {low} "
+    fnd = [k for k in FOUNDATIONAL if low.startswith(k) or f" {k} " in padded]
     n_words = body.count(" ") + 1 if body else 0
     if adv and not fnd:
         return Difficulty.ADVANCED, 0.6, f"the question asks to {', '.join(repr(k) for k in adv[:3])}"

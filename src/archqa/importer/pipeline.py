@@ -19,7 +19,7 @@ from archqa.formats.house import read_text_document
 from archqa.formats.source import decode
 from archqa.importer.enrich import classify_cluster, classify_difficulty, repair_text, stub_reason, tags_from
 from archqa.model import CLUSTERS, CodeExample, Diagram, Provenance, Question, cluster_of
-from archqa.store.store import Store, StoredQuestion, normalize_title
+from archqa.store.store import PreparedRow, Store, StoredQuestion, normalize_title
 
 SUFFIXES = {".md", ".markdown", ".mdx", ".txt"}
 MAX_BYTES = 20_000_000
@@ -205,7 +205,7 @@ def read_file_questions(text: str, path: str, dialect: str | None = None) -> tup
                 "questions need headings, Q:/A: markers or <details> blocks; see `archqa import --help`",
             )
     if reader.name == "house":
-        doc = read_text_document(text, path)
+        doc = read_text_document(text, path, (src.lines, src.blocks))
         out = []
         for q in doc.set.questions:
             if not q.id or "id" not in doc.qlines[doc.set.questions.index(q)].fields:
@@ -226,7 +226,7 @@ def read_file_questions(text: str, path: str, dialect: str | None = None) -> tup
             continue
         f = _fields(rq.blocks, rq.answer_md)
         title = rq.meta.get("ask") and f"{rq.title}: {rq.meta['ask']}" or rq.title
-        title = re.sub(r"\s+", " ", title).strip()
+        title = " ".join(title.split())  # the same whitespace as \s
         q = Question(
             id=_qid(path, title),
             number=rq.number or n,
@@ -257,7 +257,8 @@ class _Parsed:
     size: int
     error: str = ""
     dialect: str = ""
-    questions: list[StoredQuestion] = field(default_factory=list)
+    rows: list[PreparedRow] = field(default_factory=list)
+    flagged: int = 0
     refs: str = "{}"
     repaired: int = 0
     unrepaired: list[int] = field(default_factory=list)
@@ -268,7 +269,9 @@ def _parse_file(shown: str, path: str, data: bytes, sha: str, dialect: str | Non
     out = _Parsed(shown, path, sha, len(data))
     try:
         fixed = repair_text(decode(data, shown))
-        out.dialect, out.questions, out.refs = read_file_questions(fixed.text, path, dialect)
+        out.dialect, questions, out.refs = read_file_questions(fixed.text, path, dialect)
+        out.rows = [Store.prepare(sq) for sq in questions]
+        out.flagged = sum(1 for sq in questions if sq.flags)
         out.repaired, out.unrepaired = fixed.repaired, fixed.unrepaired
     except ArchqaError as exc:
         out.error = str(exc)
@@ -337,24 +340,23 @@ def import_paths(
             if parsed.error:
                 report.files.append(FileResult(parsed.shown, "failed", error=parsed.error))
                 continue
-            store.replace_source(
+            store.write_source(
                 parsed.path,
                 parsed.sha,
                 parsed.size,
                 parsed.dialect,
-                parsed.questions,
+                parsed.rows,
                 parsed.repaired,
                 parsed.unrepaired,
                 parsed.refs,
             )
-            flagged = sum(1 for q in parsed.questions if q.flags)
             report.files.append(
                 FileResult(
                     parsed.shown,
                     "imported",
                     parsed.dialect,
-                    len(parsed.questions),
-                    flagged,
+                    len(parsed.rows),
+                    parsed.flagged,
                     parsed.repaired,
                     parsed.unrepaired,
                 )

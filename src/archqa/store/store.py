@@ -38,6 +38,14 @@ class StoredQuestion:
     flags: list[str] = field(default_factory=list)
 
 
+PreparedRow = tuple[
+    str, int, int, str, str, str, float, str, str, float, str, str, str, str, str, str, str, str
+]
+"""A question as ``Store.prepare`` makes it: id, number, line, title, topic, cluster, cluster confidence and
+reason, difficulty, its confidence and reason, tags JSON, flags JSON, normalized title, question JSON, then
+the full-text body, topic and tags."""
+
+
 @dataclass
 class SearchHit:
     """One search result."""
@@ -106,6 +114,46 @@ class Store:
         refs: str = "{}",
     ) -> None:
         """Replace everything a file contributed, in one transaction."""
+        rows = [self.prepare(sq) for sq in questions]
+        self.write_source(path, sha256, size, dialect, rows, repaired_lines, unrepaired, refs)
+
+    @staticmethod
+    def prepare(sq: StoredQuestion) -> PreparedRow:
+        """A question as plain values ready for ``write_source`` (cheap to pickle between processes)."""
+        q = sq.question
+        return (
+            q.id,
+            q.number,
+            q.provenance.line if q.provenance else 0,
+            q.title,
+            q.topic,
+            sq.cluster,
+            sq.cluster_confidence,
+            sq.cluster_reason,
+            q.difficulty.value if q.difficulty else "",
+            sq.difficulty_confidence,
+            sq.difficulty_reason,
+            json.dumps(q.tags),
+            json.dumps(sq.flags),
+            normalize_title(q.title),
+            q.model_dump_json(),
+            "\n".join([q.key_insight, q.answer, *q.key_points]),
+            f"{q.topic} {sq.cluster}",
+            " ".join(q.tags),
+        )
+
+    def write_source(
+        self,
+        path: str,
+        sha256: str,
+        size: int,
+        dialect: str,
+        rows: Sequence[PreparedRow],
+        repaired_lines: int = 0,
+        unrepaired: Sequence[int] = (),
+        refs: str = "{}",
+    ) -> None:
+        """Replace everything a file contributed with prepared rows (see ``prepare``), in one transaction."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -121,14 +169,14 @@ class Store:
                     size,
                     dialect,
                     datetime.now(UTC).isoformat(),
-                    len(questions),
+                    len(rows),
                     repaired_lines,
                     json.dumps(list(unrepaired)),
                     refs,
                 ),
             )
             source_id = cur.lastrowid
-            wanted = [sq.question.id for sq in questions]
+            wanted = [r[0] for r in rows]
             taken: set[str] = set()
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
@@ -136,41 +184,33 @@ class Store:
                 taken.update(r[0] for r in db.execute(f"SELECT id FROM questions WHERE id IN ({marks})", chunk))
             seen_here: set[str] = set()
             next_rowid = (db.execute("SELECT max(rowid) FROM questions").fetchone()[0] or 0) + 1
-            rows, fts = [], []
-            for i, sq in enumerate(questions):
-                q = sq.question
-                qid = q.id
+            out, fts = [], []
+            for i, r in enumerate(rows):
+                qid = base = r[0]
+                data = r[14]
                 n = 2
                 while qid in taken or qid in seen_here:
-                    qid = f"{q.id}-{n}"
+                    qid = f"{base}-{n}"
                     n += 1
                     if qid not in seen_here and db.execute("SELECT 1 FROM questions WHERE id=?", (qid,)).fetchone():
                         taken.add(qid)
                 seen_here.add(qid)
-                if qid != q.id:
-                    q = q.model_copy(update={"id": qid})
-                rows.append(self._row(next_rowid + i, source_id, i, q, sq))
-                body = "\n".join([q.key_insight, q.answer, *q.key_points])
-                fts.append((next_rowid + i, q.title, body, f"{q.topic} {sq.cluster}", " ".join(q.tags)))
+                if qid != base:
+                    data = Question.model_validate_json(data).model_copy(update={"id": qid}).model_dump_json()
+                rowid = next_rowid + i
+                out.append((rowid, qid, source_id, i, *r[1:14], data))
+                fts.append((rowid, r[3], r[15], r[16], r[17]))
             db.executemany(
                 "INSERT INTO questions (rowid, id, source_id, ord, number, line, title, topic, cluster,"
                 " cluster_confidence, cluster_reason, difficulty, difficulty_confidence, difficulty_reason, tags,"
                 " flags, norm_title, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
+                out,
             )
             db.executemany("INSERT INTO questions_fts (rowid, title, body, topic, tags) VALUES (?,?,?,?,?)", fts)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-
-    @staticmethod
-    def _row(rowid: int, source_id: int | None, ord_: int, q: Question, sq: StoredQuestion) -> tuple[object, ...]:
-        line = q.provenance.line if q.provenance else 0
-        return (rowid, q.id, source_id, ord_, q.number, line, q.title, q.topic, sq.cluster, sq.cluster_confidence,
-                sq.cluster_reason, q.difficulty.value if q.difficulty else "", sq.difficulty_confidence,
-                sq.difficulty_reason, json.dumps(q.tags), json.dumps(sq.flags), normalize_title(q.title),
-                q.model_dump_json())
 
     def _delete_source(self, source_id: int) -> None:
         self.db.execute(
