@@ -40,33 +40,68 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
-def similar_pairs(items: Sequence[frozenset[str]], threshold: float) -> list[tuple[int, int, float]]:
-    """All pairs (i, j, similarity) with Jaccard >= threshold, by prefix filtering.
+_SLACK = 1e-9
+"""Overlap bounds are computed a hair low, so a float rounding can only add candidates, never lose a pair."""
 
-    Exact (no pair above the threshold is missed): two sets with Jaccard >= t share
-    at least one token among the first ``len(x) - ceil(t * len(x)) + 1`` of each,
-    when tokens are ordered from rarest to most common.
+
+def _min_overlap(a: int, b: int, threshold: float) -> int:
+    """The fewest shared terms two sets of sizes ``a`` and ``b`` need for Jaccard >= threshold."""
+    o = max(0, math.floor(threshold * (a + b) / (1 + threshold)) - 1)
+    while o < min(a, b) and o / (a + b - o) < threshold - _SLACK:
+        o += 1
+    return o
+
+
+def similar_pairs(items: Sequence[frozenset[str]], threshold: float) -> list[tuple[int, int, float]]:
+    """All pairs (i, j, similarity) with i < j and Jaccard >= threshold, sorted. Exact, by prefix filtering.
+
+    Identical sets are grouped by hashing and the distinct sets compared once. Terms
+    are ordered from rarest to most common. Two sets of sizes a and b whose Jaccard
+    reaches the threshold share at least ``o = _min_overlap(a, b)`` terms, so the first
+    ``a - o + 1`` terms of one and the first ``b - o + 1`` of the other have a term in
+    common: only such sets are compared. The index is split by set size and a size is
+    probed only where the sizes allow the threshold; two distinct sets of the same size
+    that would need every term in common (fewer than nine terms at 0.8) never qualify.
     """
-    df: Counter[str] = Counter()
-    for s in items:
-        df.update(s)
-    ordered = [sorted(s, key=lambda w: (df[w], w)) for s in items]
-    index: dict[str, list[int]] = {}
+    if threshold <= 0:
+        raise ValueError("similar_pairs needs a threshold above 0")
+    groups: dict[frozenset[str], list[int]] = {}
+    for i, s in enumerate(items):
+        if s:
+            groups.setdefault(s, []).append(i)
     out: list[tuple[int, int, float]] = []
-    for i, toks in enumerate(ordered):
-        if not toks:
-            continue
-        prefix = len(toks) - math.ceil(threshold * len(toks)) + 1
-        seen: set[int] = set()
-        for w in toks[:prefix]:
-            for j in index.get(w, ()):
-                if j in seen:
-                    continue
-                seen.add(j)
-                sim = jaccard(items[i], items[j])
-                if sim >= threshold:
-                    out.append((j, i, sim))
-            index.setdefault(w, []).append(i)
+    for members in groups.values():
+        out.extend((a, b, 1.0) for n, a in enumerate(members) for b in members[n + 1 :])
+    distinct = list(groups)
+    df: Counter[str] = Counter()
+    for s in distinct:
+        df.update(s)
+    index: dict[tuple[str, int], list[int]] = {}
+    sizes: set[int] = set()
+    for i, s in enumerate(distinct):
+        a = len(s)
+        toks = sorted(s, key=lambda w: (df[w], w))
+        lo, hi = threshold * a - _SLACK, a / threshold + _SLACK
+        for b in sizes:
+            if not lo <= b <= hi:
+                continue
+            need = _min_overlap(a, b, threshold)
+            if need > min(a, b) or (b == a and need == a):
+                continue
+            seen: set[int] = set()
+            for w in toks[: a - need + 1]:
+                for j in index.get((w, b), ()):
+                    if j not in seen:
+                        seen.add(j)
+                        sim = jaccard(s, distinct[j])
+                        if sim >= threshold:
+                            out.extend(
+                                (min(x, y), max(x, y), sim) for x in groups[distinct[j]] for y in groups[s]
+                            )
+        sizes.add(a)
+        # Any partner needs at least ceil(threshold * a) terms in common with this set.
+        for w in toks[: a - math.ceil(threshold * a - _SLACK) + 1]:
+            index.setdefault((w, a), []).append(i)
     return sorted(out)
 
 
