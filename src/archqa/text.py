@@ -95,9 +95,7 @@ def similar_pairs(items: Sequence[frozenset[str]], threshold: float) -> list[tup
                         seen.add(j)
                         sim = jaccard(s, distinct[j])
                         if sim >= threshold:
-                            out.extend(
-                                (min(x, y), max(x, y), sim) for x in groups[distinct[j]] for y in groups[s]
-                            )
+                            out.extend((min(x, y), max(x, y), sim) for x in groups[distinct[j]] for y in groups[s])
         sizes.add(a)
         # Any partner needs at least ceil(threshold * a) terms in common with this set.
         for w in toks[: a - math.ceil(threshold * a - _SLACK) + 1]:
