@@ -153,10 +153,12 @@ def test_schema_is_exactly_the_migrated_one(tmp_path: Path) -> None:
             "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'questions_fts_%' ORDER BY name"
         ).fetchall()
         names = [r[0] for r in store.db.execute("SELECT name FROM migrations ORDER BY rowid")]
+        fts_config = dict(store.db.execute("SELECT k, v FROM questions_fts_config").fetchall())
     expected = (Path(__file__).parent / "fixtures" / "schema.sql").read_text()
     got = "\n".join(f"-- {t} {n}\n{' '.join((s or '').split())}" for t, n, s in rows) + "\n"
     assert got == expected
-    assert names == ["0001_initial", "0002_source_references", "0003_practice"]
+    assert names == ["0001_initial", "0002_source_references", "0003_practice", "0004_fts_automerge"]
+    assert fts_config.get("automerge") == 16
 
 
 def test_migrations_run_once_and_survive_reopen(tmp_path: Path) -> None:

@@ -91,6 +91,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX reviews_time ON reviews(reviewed_at);
         """,
     ),
+    (
+        "0004_fts_automerge",
+        # Each imported file is one transaction and so one new full-text segment. Merging
+        # segments 16 at a time instead of 4 rewrites each indexed word about half as often.
+        """
+        INSERT INTO questions_fts(questions_fts, rank) VALUES ('automerge', 16);
+        """,
+    ),
 ]
 
 
