@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ftfy
 
@@ -302,6 +303,10 @@ def _keyword_hits(text: str) -> dict[str, list[str]]:
     return {c: [kw for kw, n in per.items() for _ in range(n)] for c, per in _keyword_counts(text).items()}
 
 
+_ORDER = {cluster: n for n, cluster in enumerate(KEYWORDS)}
+"""Ties between clusters go to the one listed first in KEYWORDS."""
+
+
 def classify_cluster(title: str, body: str, category: str = "") -> tuple[str, float, str]:
     """(cluster, confidence 0..1, reason) from keywords; the title and category weigh six times the body.
 
@@ -312,20 +317,15 @@ def classify_cluster(title: str, body: str, category: str = "") -> tuple[str, fl
     body_hits = _keyword_counts(body[:600].lower())
     if not head and not body_hits:
         return "other", 0.0, "no cluster keywords found in the title, category or answer"
-    scores: dict[str, float] = {}
-    for cluster in KEYWORDS:
-        in_head = head.get(cluster)
-        in_body = body_hits.get(cluster)
-        if in_head or in_body:
-            score = 3.0 * sum(in_head.values()) if in_head else 0.0
-            if in_body:
-                score += 0.5 * sum(n if n < 5 else 5 for n in in_body.values())
-            scores[cluster] = score
-    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    scores = {cluster: 3.0 * sum(per.values()) for cluster, per in head.items()}
+    for cluster, per in body_hits.items():
+        scores[cluster] = scores.get(cluster, 0.0) + 0.5 * sum(n if n < 5 else 5 for n in per.values())
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], _ORDER[kv[0]]))
     best, top = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     confidence = round(min(1.0, (top - second) / top + 0.1 * min(top, 5) / 5), 2)
-    hits = [*head.get(best, ()), *(kw for kw in body_hits.get(best, ()) if kw not in head.get(best, ()))]
+    in_head = head.get(best, {})
+    hits = [*in_head, *(kw for kw in body_hits.get(best, ()) if kw not in in_head)]
     words_hit = ", ".join(f"'{w}'" for w in hits[:4])
     reason = f"keywords {words_hit} point to {CLUSTERS[best]} (score {top:.1f}"
     reason += f" vs {ranked[1][0]} {second:.1f})" if len(ranked) > 1 else ")"
@@ -392,9 +392,18 @@ def classify_difficulty(title: str, body: str, given: str = "") -> tuple[Difficu
 
 def tags_from(category: str, extra: str = "") -> list[str]:
     """Slug tags from a category heading and extra comma-separated tags."""
-    out = []
+    return list(_tags(category, extra))
+
+
+_SLUG_WORD = re.compile(r"[a-z0-9]+")
+
+
+@lru_cache(maxsize=4096)
+def _tags(category: str, extra: str) -> tuple[str, ...]:
+    """Every question under one heading has the same tags: computed once per heading."""
+    out: list[str] = []
     for raw in [category, *extra.split(",")]:
-        slug = "-".join(re.findall(r"[a-z0-9]+", raw.lower()))[:40]
+        slug = "-".join(_SLUG_WORD.findall(raw.lower()))[:40]
         if slug and slug not in out:
             out.append(slug)
-    return out
+    return tuple(out)

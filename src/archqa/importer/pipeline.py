@@ -79,8 +79,9 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[FileResult]]:
     return unique, missing
 
 
-def _qid(path: str, title: str) -> str:
-    norm = normalize_title(title)
+def _qid(path: str, title: str, norm: str | None = None) -> str:
+    """A stable id: the first words of the title and a hash of the file and the title."""
+    norm = normalize_title(title) if norm is None else norm
     slug = "-".join(norm.split()[:6]) or "q"
     digest = hashlib.sha1((path + "\0" + norm).encode()).hexdigest()[:8]
     return f"{slug}-{digest}"
@@ -328,41 +329,42 @@ def import_paths(
     n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     total = sum(len(d) for _, _, d, _ in todo)
     pool = ProcessPoolExecutor(n_workers) if n_workers > 1 and len(todo) > 1 and total > PARALLEL_BYTES else None
-    try:
-        jobs: Iterable[_Parsed]
-        if pool is not None:
-            jobs = pool.map(_parse_file, *zip(*[(str(f), p, d, h, dialect) for f, p, d, h in todo]), chunksize=2)
-        else:
-            jobs = (_parse_file(str(f), p, d, h, dialect) for f, p, d, h in todo)
-        for (f, *_), parsed in zip(todo, jobs):
-            if progress is not None:
-                progress(f)
-            if parsed.error:
-                report.files.append(FileResult(parsed.shown, "failed", error=parsed.error))
-                continue
-            store.write_source(
-                parsed.path,
-                parsed.sha,
-                parsed.size,
-                parsed.dialect,
-                parsed.rows,
-                parsed.repaired,
-                parsed.unrepaired,
-                parsed.refs,
-            )
-            report.files.append(
-                FileResult(
-                    parsed.shown,
-                    "imported",
+    with store.bulk():
+        try:
+            jobs: Iterable[_Parsed]
+            if pool is not None:
+                jobs = pool.map(_parse_file, *zip(*[(str(f), p, d, h, dialect) for f, p, d, h in todo]), chunksize=2)
+            else:
+                jobs = (_parse_file(str(f), p, d, h, dialect) for f, p, d, h in todo)
+            for (f, *_), parsed in zip(todo, jobs):
+                if progress is not None:
+                    progress(f)
+                if parsed.error:
+                    report.files.append(FileResult(parsed.shown, "failed", error=parsed.error))
+                    continue
+                store.write_source(
+                    parsed.path,
+                    parsed.sha,
+                    parsed.size,
                     parsed.dialect,
-                    len(parsed.rows),
-                    parsed.flagged,
+                    parsed.rows,
                     parsed.repaired,
                     parsed.unrepaired,
+                    parsed.refs,
                 )
-            )
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    report.exact_duplicates, report.near_duplicates = store.relink_duplicates()
+                report.files.append(
+                    FileResult(
+                        parsed.shown,
+                        "imported",
+                        parsed.dialect,
+                        len(parsed.rows),
+                        parsed.flagged,
+                        parsed.repaired,
+                        parsed.unrepaired,
+                    )
+                )
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        report.exact_duplicates, report.near_duplicates = store.relink_duplicates()
     return report

@@ -7,6 +7,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,6 +97,24 @@ class Store:
         self.close()
 
     # -- writing ---------------------------------------------------------
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Settings for many write transactions in a row (an import); durability is unchanged.
+
+        The write-ahead log is copied back into the database (a checkpoint, with its
+        fsyncs) every 64 MB instead of every 4 MB, and once more at the end; a larger
+        page cache keeps the full-text segments being merged in memory.
+        """
+        db = self.db
+        db.execute("PRAGMA wal_autocheckpoint=16384")
+        db.execute("PRAGMA cache_size=-65536")
+        try:
+            yield
+        finally:
+            db.execute("PRAGMA wal_autocheckpoint=1000")
+            db.execute("PRAGMA cache_size=-2000")
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def source_sha(self, path: str) -> str | None:
         row = self.db.execute("SELECT sha256 FROM sources WHERE path=?", (path,)).fetchone()
         return row[0] if row else None
