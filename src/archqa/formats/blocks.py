@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 
@@ -17,7 +18,20 @@ def markdown() -> MarkdownIt:
     Readers work on the block structure and the raw source of each inline span, so
     inline tokenizing (emphasis, links), more than half of a full parse, is switched off.
     """
-    return MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
+    md = MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
+    md.core.ruler.at("normalize", _normalize)
+    return md
+
+
+def _normalize(state: StateCore) -> None:
+    """markdown-it's first step, doing the same (CR/CRLF -> LF, NUL -> U+FFFD) without rewriting text that
+    has neither, as archqa's decoded text never does: the stock rule substitutes every newline."""
+    src = state.src
+    if "\r" in src:
+        src = src.replace("\r\n", "\n").replace("\r", "\n")
+    if "\0" in src:
+        src = src.replace("\0", "\ufffd")
+    state.src = src
 
 
 @dataclass

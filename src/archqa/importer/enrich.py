@@ -64,16 +64,22 @@ STUB = re.compile(
 
 
 _MARKUP = re.compile(r"<[^>]+>|[*_`>#-]")
-_MARKUP_CHARS = str.maketrans({c: " " for c in "*_`>#-"})
 
 
 def stub_reason(answer: str) -> str | None:
     """Why an answer is not an answer (empty, a pointer elsewhere, a paywall), or None."""
-    # Without a '<' there is no tag, and each markup character becomes a space: translate does it faster.
-    prose = (answer.translate(_MARKUP_CHARS) if "<" not in answer else _MARKUP.sub(" ", answer)).strip()
-    if not prose:
+    head = answer[:2000]
+    if "<" in head:
+        prose = _MARKUP.sub(" ", head)
+    else:  # no tag: each markup character becomes a space (str.replace is the fastest way)
+        prose = head.replace("*", " ").replace("_", " ").replace("`", " ").replace(">", " ")
+        prose = prose.replace("#", " ").replace("-", " ")
+    n_words = len(prose.split(None, 40))
+    if not n_words and len(answer) > len(head):
+        return stub_reason(answer[len(head) :])
+    if not n_words:
         return "empty-answer"
-    if len(prose.split()) < 40 and STUB.search(prose):
+    if n_words < 40 and STUB.search(prose):
         return "stub-answer"
     return None
 
@@ -228,8 +234,9 @@ for _cluster, _kws in KEYWORDS.items():
 _WORDS = re.compile(r"[a-z0-9][a-z0-9/-]*")
 
 
-_SPACES = str.maketrans({c: " " for c in map(chr, range(128)) if not re.fullmatch(r"[a-z0-9/-]", c)})
-"""ASCII characters that cannot be part of a ``_WORDS`` word become spaces."""
+_SPACES = bytes(c if re.fullmatch(rb"[a-z0-9/-]", bytes([c])) else 32 for c in range(256))
+"""A byte table: every byte that cannot be part of a ``_WORDS`` word becomes a space (bytes.translate is a
+plain table lookup, many times faster than str.translate)."""
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -274,7 +281,7 @@ def _keyword_counts(text: str) -> dict[str, dict[str, int]]:
 
     Every non-ASCII character separates words (as in ``_WORDS``), so it becomes a space too.
     """
-    spaced = " " + (text if text.isascii() else text.encode("ascii", "replace").decode()).translate(_SPACES)
+    spaced = " " + text.encode("ascii", "replace").translate(_SPACES).decode("ascii")
     counts: dict[str, dict[str, int]] = {}
     phrases: set[str] = set()
     for token, n in Counter(_CANDIDATES.findall(spaced)).items():
