@@ -78,16 +78,22 @@ def similar_pairs(items: Sequence[frozenset[str]], threshold: float) -> list[tup
         df.update(s)
     index: dict[tuple[str, int], list[int]] = {}
     sizes: set[int] = set()
+    probes: dict[int, list[tuple[int, int]]] = {}  # set size -> (partner size, overlap needed) worth probing
     for i, s in enumerate(distinct):
         a = len(s)
         toks = sorted(s, key=lambda w: (df[w], w))
-        lo, hi = threshold * a - _SLACK, a / threshold + _SLACK
-        for b in sizes:
-            if not lo <= b <= hi:
-                continue
-            need = _min_overlap(a, b, threshold)
-            if need > min(a, b) or (b == a and need == a):
-                continue
+        if a not in sizes:
+            sizes.add(a)
+            probes.clear()  # a new size may be a partner of sizes already seen
+        plan = probes.get(a)
+        if plan is None:
+            plan = probes[a] = []
+            for b in sorted(sizes):
+                if threshold * a - _SLACK <= b <= a / threshold + _SLACK:
+                    need = _min_overlap(a, b, threshold)
+                    if need <= min(a, b) and not (b == a and need == a):
+                        plan.append((b, need))
+        for b, need in plan:
             seen: set[int] = set()
             for w in toks[: a - need + 1]:
                 for j in index.get((w, b), ()):
@@ -96,7 +102,6 @@ def similar_pairs(items: Sequence[frozenset[str]], threshold: float) -> list[tup
                         sim = jaccard(s, distinct[j])
                         if sim >= threshold:
                             out.extend((min(x, y), max(x, y), sim) for x in groups[distinct[j]] for y in groups[s])
-        sizes.add(a)
         # Any partner needs at least ceil(threshold * a) terms in common with this set.
         for w in toks[: a - math.ceil(threshold * a - _SLACK) + 1]:
             index.setdefault((w, a), []).append(i)

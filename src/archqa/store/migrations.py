@@ -99,6 +99,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         INSERT INTO questions_fts(questions_fts, rank) VALUES ('automerge', 16);
         """,
     ),
+    (
+        "0005_title_terms",
+        # The stemmed content words of each title, computed once at import by the worker that read the
+        # file, so linking near duplicates after an import reads them instead of recomputing every title's.
+        """
+        ALTER TABLE questions ADD COLUMN title_terms TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 

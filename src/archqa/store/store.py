@@ -154,6 +154,7 @@ class Store:
             json.dumps(sq.flags),
             normalize_title(q.title),
             q.model_dump_json(),
+            " ".join(sorted(terms(q.title))),
             "\n".join([q.key_insight, q.answer, *q.key_points]),
             f"{q.topic} {sq.cluster}",
             " ".join(q.tags),
@@ -215,12 +216,12 @@ class Store:
                 if qid != base:
                     data = Question.model_validate_json(data).model_copy(update={"id": qid}).model_dump_json()
                 rowid = next_rowid + i
-                out.append((rowid, qid, source_id, i, *r[1:14], data))
-                fts.append((rowid, r[3], r[15], r[16], r[17]))
+                out.append((rowid, qid, source_id, i, *r[1:14], data, r[15]))
+                fts.append((rowid, r[3], r[16], r[17], r[18]))
             db.executemany(
                 "INSERT INTO questions (rowid, id, source_id, ord, number, line, title, topic, cluster,"
                 " cluster_confidence, cluster_reason, difficulty, difficulty_confidence, difficulty_reason, tags,"
-                " flags, norm_title, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " flags, norm_title, data, title_terms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 out,
             )
             db.executemany("INSERT INTO questions_fts (rowid, title, body, topic, tags) VALUES (?,?,?,?,?)", fts)
@@ -254,17 +255,18 @@ class Store:
 
     def relink_duplicates(self, threshold: float = 0.8) -> tuple[int, int]:
         """Recompute exact and near-duplicate links across all questions; returns (exact, near)."""
-        rows = self.db.execute("SELECT id, norm_title, title FROM questions ORDER BY rowid").fetchall()
+        rows = self.db.execute("SELECT id, norm_title, title, title_terms FROM questions ORDER BY rowid").fetchall()
         links: list[tuple[str, str, str, float]] = []
         by_norm: dict[str, list[str]] = {}
-        for qid, norm, _ in rows:
+        for qid, norm, _, _ in rows:
             by_norm.setdefault(norm, []).append(qid)
         exact = 0
         for ids in by_norm.values():
             for other in ids[1:]:
                 links.append((ids[0], other, "exact", 1.0))
                 exact += 1
-        sets = [terms(title) for _, _, title in rows]
+        # Terms are stored at import; rows written before migration 0005 (or with no terms) get them here.
+        sets = [frozenset(stored.split()) if stored else terms(title) for _, _, title, stored in rows]
         near = 0
         for i, j, sim in similar_pairs(sets, threshold):
             if rows[i][1] != rows[j][1]:
