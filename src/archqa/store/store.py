@@ -39,10 +39,10 @@ class StoredQuestion:
     flags: list[str] = field(default_factory=list)
 
 
-PreparedRow = tuple[str, int, int, str, str, str, float, str, str, float, str, str, str, str, str, str, str, str]
+PreparedRow = tuple[str, int, int, str, str, str, float, str, str, float, str, str, str, str, str, str, str, str, str]
 """A question as ``Store.prepare`` makes it: id, number, line, title, topic, cluster, cluster confidence and
-reason, difficulty, its confidence and reason, tags JSON, flags JSON, normalized title, question JSON, then
-the full-text body, topic and tags."""
+reason, difficulty, its confidence and reason, tags JSON, flags JSON, normalized title, question JSON, the
+title's terms for near-duplicate linking (space-separated), then the full-text body, topic and tags."""
 
 
 @dataclass
