@@ -45,6 +45,25 @@ def test_each_dialect_is_detected_and_read(name: str) -> None:
         assert sq.cluster_reason and sq.difficulty_reason
 
 
+def test_detection_skips_only_readers_that_cannot_win() -> None:
+    from archqa.formats.dialects import SourceText, detect, readers
+
+    docs = [read_text(p) for p in sorted(FIX.iterdir())]
+    docs += [
+        (FIX / "qa_markers.md").read_text() + "\n<details><summary>More?</summary>\n\nYes.\n</details>\n",
+        "## Is this a card?\n\nYes.\n\n## And this?\n\nNo.\n",
+        "plain text with no questions at all\n",
+    ]
+    for text in docs:
+        src = SourceText.parse(text, "x.md")
+        order = list(readers())
+        every = [(r.detect(src), -order.index(n), n) for n, r in readers().items()]
+        assert all(c <= readers()[n].max_confidence for c, _, n in every)
+        conf, _, name = max(every)
+        got, got_conf = detect(src)
+        assert (got.name, got_conf) == (name, conf)
+
+
 def test_fences_never_split_questions_and_code_is_kept_byte_for_byte() -> None:
     _, qs, _ = read_file_questions(read_text(FIX / "numbered.md"), "numbered.md")
     code = qs[0].question.code[0].code
@@ -252,3 +271,65 @@ def test_killing_an_import_leaves_the_store_consistent(tmp_path: Path) -> None:
     assert r.returncode == 0
     with sqlite3.connect(db) as c:
         assert c.execute("SELECT count(*) FROM sources").fetchone()[0] == 60
+
+
+DETAILS_DOC = """# Queues
+
+<details>
+<summary>How do you make a consumer idempotent?</summary>
+
+**Key insight:** remember what you applied.
+
+Store each message id with the state change, in one transaction.
+
+**Key points:**
+
+- dedupe by message id
+- same transaction as the write
+
+```python
+# not a heading
+def seen(key):
+    return key in applied
+```
+
+</details>
+
+<details>
+<summary>Why batch acknowledgements?</summary>
+Fewer round trips.
+
+- one ack per batch
+</details>
+"""
+
+
+def test_details_bodies_read_from_the_file_parse_match_a_separate_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archqa.formats import dialects
+
+    def fields(text: str) -> list[tuple[object, ...]]:
+        _, qs, _ = read_file_questions(text, "d.md")
+        return [
+            (q.title, q.answer, q.key_insight, q.key_points, [c.code for c in q.code], q.provenance.line)
+            for q in (sq.question for sq in qs)
+            if q.provenance
+        ]
+
+    used: list[bool] = []
+    real = dialects._body_blocks
+
+    def spy(*args: object) -> object:
+        got = real(*args)  # type: ignore[arg-type]
+        used.append(got is not None)
+        return got
+
+    monkeypatch.setattr(dialects, "_body_blocks", spy)
+    fast = fields(DETAILS_DOC)
+    assert used == [True, False]  # the second body follows its summary with no blank line: parsed on its own
+    monkeypatch.setattr(dialects, "_body_blocks", lambda *a: None)
+    assert fast == fields(DETAILS_DOC)
+    assert fast[0][2:5] == (
+        "remember what you applied.",
+        ["dedupe by message id", "same transaction as the write"],
+        ["# not a heading\ndef seen(key):\n    return key in applied"],
+    )

@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 STOPWORDS = frozenset(
     """a an and are as at be by can do does for from how i if in into is it its of on or should that the
@@ -20,8 +21,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stripper, enough to match plurals and verb forms."""
+    """A light suffix stripper, enough to match plurals and verb forms. Cached: words repeat."""
     for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
             return word[: -len(suffix)] + ("y" if suffix == "ies" else "")

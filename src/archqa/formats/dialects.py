@@ -9,6 +9,7 @@ A reader implements two functions and registers itself with ``register_reader``:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -53,16 +54,25 @@ class Reader:
     summary: str
     detect: Callable[[SourceText], float]
     read: Callable[[SourceText], list[RawQuestion]]
+    max_confidence: float = 1.0
 
 
 _READERS: dict[str, Reader] = {}
 
 
 def register_reader(
-    name: str, summary: str, detect: Callable[[SourceText], float], read: Callable[[SourceText], list[RawQuestion]]
+    name: str,
+    summary: str,
+    detect: Callable[[SourceText], float],
+    read: Callable[[SourceText], list[RawQuestion]],
+    max_confidence: float = 1.0,
 ) -> None:
-    """Register a dialect reader. The built-in readers register this way too."""
-    _READERS[name] = Reader(name, summary, detect, read)
+    """Register a dialect reader. The built-in readers register this way too.
+
+    ``max_confidence`` is the most ``detect`` ever returns: detection skips a reader that could at best tie
+    with one already found (ties go to the reader registered first).
+    """
+    _READERS[name] = Reader(name, summary, detect, read, max_confidence)
 
 
 def readers() -> dict[str, Reader]:
@@ -73,10 +83,16 @@ def readers() -> dict[str, Reader]:
 
 
 def detect(src: SourceText) -> tuple[Reader, float]:
-    """The reader most confident about this file."""
-    order = list(readers())
-    scored = [(r.detect(src), -order.index(name), r) for name, r in readers().items()]
-    conf, _, best = max(scored, key=lambda x: (x[0], x[1]))
+    """The reader most confident about this file; on a tie, the one registered first."""
+    best: Reader | None = None
+    conf = -1.0
+    for r in readers().values():
+        if r.max_confidence <= conf:
+            continue  # it could at best tie, and ties go to the earlier reader
+        c = r.detect(src)
+        if c > conf:
+            best, conf = r, c
+    assert best is not None, "no dialect readers are registered"
     return best, conf
 
 
@@ -288,10 +304,12 @@ def _details_read(src: SourceText) -> list[RawQuestion]:
     out = []
     category = ""
     headings = [(b.start, heading_text(b)) for b in src.blocks if b.kind == "heading"]
+    starts = [b.start for b in src.blocks]
     above = 0  # headings[:above] start above the current match (blocks are in document order)
     line, pos = 1, 0
-    for m in DETAILS.finditer(src.text):
-        line += src.text.count("\n", pos, m.start())
+    text = src.text
+    for m in DETAILS.finditer(text):
+        line += text.count("\n", pos, m.start())
         pos = m.start()
         if above < len(headings) and headings[above][0] < line:
             while above < len(headings) and headings[above][0] < line:
@@ -299,8 +317,35 @@ def _details_read(src: SourceText) -> list[RawQuestion]:
             category = _clean_category(headings[above - 1][1])
         title = _TAG.sub("", m.group(1)).strip()
         title = _SUMMARY_NUMBER.sub("", title).strip("* ")
-        body = m.group(2).strip()
-        out.append(RawQuestion(title=title, line=line, category=category, answer_md=body))
+        rq = RawQuestion(title=title, line=line, category=category)
+        blocks = _body_blocks(src, starts, m, line - 1)
+        if blocks is None:
+            rq.answer_md = m.group(2).strip()
+        else:
+            rq.blocks = blocks
+        out.append(rq)
+    return out
+
+
+def _body_blocks(src: SourceText, starts: list[int], m: re.Match[str], first_line: int) -> list[Block] | None:
+    """The file's own blocks that make up a <details> body, when the body has lines of its own that the
+    parse cut cleanly (a blank line after </summary>, </details> on its own line); else None."""
+    text = src.text
+    body_start, body_end = m.start(2), m.end(2)
+    eol = text.find("\n", body_start)
+    if eol < 0 or text[body_start:eol].strip() or text[text.rfind("\n", 0, body_end) + 1 : body_end].strip():
+        return None
+    first = first_line + text.count("\n", m.start(), body_start) + 1
+    last = first_line + text.count("\n", m.start(), body_end)
+    i = bisect_left(starts, first)
+    if i > 0 and src.blocks[i - 1].end > first:
+        return None  # the summary's HTML block runs on into the body
+    out = []
+    while i < len(starts) and starts[i] < last:
+        if src.blocks[i].end > last:
+            return None
+        out.append(src.blocks[i])
+        i += 1
     return out
 
 
@@ -385,33 +430,52 @@ def _front_read(src: SourceText) -> list[RawQuestion]:
 
 def _register_builtin() -> None:
     register_reader(
-        "house", "archqa's house format (### Q1: ... with **Difficulty**, **Answer**)", _house_detect, _house_read
+        "house",
+        "archqa's house format (### Q1: ... with **Difficulty**, **Answer**)",
+        _house_detect,
+        _house_read,
+        1.0,
     )
     register_reader(
-        "front-matter", "one article per file with YAML front matter (title/question, tags)", _front_detect, _front_read
+        "front-matter",
+        "one article per file with YAML front matter (title/question, tags)",
+        _front_detect,
+        _front_read,
+        0.95,
     )
     register_reader(
-        "details", "<details><summary>question</summary> answer </details> collapsibles", _details_detect, _details_read
+        "details",
+        "<details><summary>question</summary> answer </details> collapsibles",
+        _details_detect,
+        _details_read,
+        0.9,
     )
-    register_reader("qa-markers", "Q: / A: marker paragraphs", _qa_marker_detect, _qa_marker_read)
+    register_reader("qa-markers", "Q: / A: marker paragraphs", _qa_marker_detect, _qa_marker_read, 0.85)
     register_reader(
         "qa-headings",
         "'Q41:' / 'Question 801:' headings (and Q44-45 ranges) under categories",
         _qa_heading_detect,
         _qa_heading_read,
+        0.8,
     )
     register_reader(
         "sections",
         "'QUESTION 11: title' headings with sub-sections such as 'The Ask'",
         _sections_detect,
         _sections_read,
+        0.85,
     )
     register_reader(
         "numbered",
         "numbered question headings ('## 1. How do you ...?') with bold-label sections",
         _numbered_detect,
         _numbered_read,
+        0.7,
     )
     register_reader(
-        "cards", "a heading per card: the heading is the question, the body the answer", _cards_detect, _cards_read
+        "cards",
+        "a heading per card: the heading is the question, the body the answer",
+        _cards_detect,
+        _cards_read,
+        0.5,
     )
