@@ -30,6 +30,8 @@ def repair_text(text: str) -> Repair:
     \\uXXXX escapes are decoded outside fences. Lines still holding U+FFFD or
     text ftfy judges broken are reported.
     """
+    if text.isascii() and "\\u" not in text:
+        return Repair(text, 0, [])  # nothing ftfy could change and no escapes to decode
     out = []
     repaired = 0
     unrepaired = []
