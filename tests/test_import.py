@@ -26,6 +26,10 @@ EXPECTED = {
     "cards.md": ("cards", 2),
     "front_matter.md": ("front-matter", 1),
     "sections.md": ("sections", 1),
+    "labelled_prompts.md": ("qa-headings", 3),
+    "decorated_numbered.md": ("numbered", 3),
+    "list_cards.md": ("list-cards", 2),
+    "bold_questions.md": ("bold-questions", 3),
 }
 
 
@@ -43,6 +47,58 @@ def test_each_dialect_is_detected_and_read(name: str) -> None:
     for sq in qs:
         assert sq.question.title and sq.question.provenance and sq.question.provenance.line >= 1
         assert sq.cluster_reason and sq.difficulty_reason
+
+
+def _read(name: str) -> list[tuple[object, ...]]:
+    p = FIX / name
+    _, qs, _ = read_file_questions(read_text(p), str(p))
+    return [(sq.question, sq.flags) for sq in qs]
+
+
+def test_labelled_prompts_keywords_and_answers_in_plain_fences() -> None:
+    qs = [q for q, _ in _read("labelled_prompts.md")]
+    first = qs[0]
+    assert first.title.startswith("Design a Rate Limiter for a Public API: How would you limit each API key")
+    assert [q.number for q in qs] == [1, 2, 1]  # 'Question 1.1', '1.2', '2.1'
+    assert [q.topic for q in qs] == ["Rate Limiting", "Rate Limiting", "Messaging"]
+    assert {"token-bucket", "sliding-window", "redis"} <= set(first.tags)
+    # The sample answer sits in an untagged fence: it is answer text (kept verbatim), not a code example.
+    assert not first.code and "```\nI would keep one token bucket per API key" in first.answer
+    assert "**Question:**" not in first.answer and "Sample Answer" not in first.answer
+    assert "What happens when the shared store is unavailable?" in first.answer
+    assert qs[1].answer.startswith("Count asynchronously from the request log")
+
+
+def test_decorated_numbered_headings_and_emphasis_in_titles() -> None:
+    qs = [q for q, _ in _read("decorated_numbered.md")]
+    assert [(q.number, q.title) for q in qs] == [
+        (1, "What is a cache stampede?"),
+        (2, "When should you prefer write-through caching?"),
+        (3, "How does a CDN decide what to evict?"),
+    ]
+    assert qs[0].answer.startswith("A stampede happens") and "request coalescing" in qs[0].answer
+    assert qs[2].code and qs[2].code[0].language == "python"
+
+
+def test_questions_inside_list_items() -> None:
+    qs = [q for q, _ in _read("list_cards.md")]
+    assert [(q.number, q.title, q.provenance.line if q.provenance else 0) for q in qs] == [
+        (1, "What is idempotency", 10),
+        (2, "What is a saga", 20),
+    ]
+    assert qs[0].code and qs[0].code[0].code == "await put(`/orders/${id}`, body);"
+    assert all("Back to Top" not in q.answer for q in qs)  # navigation links are not answer text
+    assert all(q.topic != "Table of Contents" for q in qs)
+
+
+def test_bold_question_lines_under_category_headings() -> None:
+    qs = [q for q, _ in _read("bold_questions.md")]
+    assert [(q.number, q.title, q.topic) for q in qs] == [
+        (1, "What is the CAP theorem?", "Databases"),
+        (2, "How do you pick a shard key?", "Databases"),
+        (3, "What is back-pressure?", "Queues"),
+    ]
+    assert "avoid monotonically increasing keys" in qs[1].answer
 
 
 def test_detection_skips_only_readers_that_cannot_win() -> None:
@@ -205,7 +261,9 @@ def test_search_all_words_vs_any_and_filters() -> None:
         assert not store.search("replication jitter")
         assert store.search("replication jitter", any_words=True)
         assert all(h.difficulty == "Foundational" for h in store.search("what", difficulty="foundational"))
-        assert [h.topic for h in store.search("consumer", topic="messaging")] == ["Messaging"]
+        hits = store.search("consumer", topic="messaging")
+        assert hits and {h.topic for h in hits} == {"Messaging"}
+        assert len(store.search("consumer")) > len(hits)
         assert store.search("limiter", tag="rate-limiting")
 
 
@@ -220,7 +278,10 @@ def test_cli_search_show_list_stats_json() -> None:
     assert "cluster:" in r.stdout and "difficulty:" in r.stdout and "qa_headings.md:" in r.stdout
     assert run_cli("show", "nope").returncode == 2
     stats = json.loads(run_cli("stats", "--format", "json").stdout)
-    assert stats["questions"] == 16 and stats["flagged"] == {"stub-answer": 1, "empty-answer": 1}
+    assert stats["questions"] == sum(n for _, n in EXPECTED.values()) and stats["flagged"] == {
+        "stub-answer": 1,
+        "empty-answer": 1,
+    }
     assert "cards.md" in run_cli("list").stdout
 
 

@@ -146,6 +146,20 @@ def list_items(block: Block) -> list[tuple[int, str]]:
     return items
 
 
+def list_item_ranges(block: Block) -> list[tuple[int, int]]:
+    """0-based [start, end) line ranges of the top-level items of a list block."""
+    out = []
+    depth = 0
+    for tok in block.tokens:
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif tok.type == "list_item_open" and depth == 1 and tok.map:
+            out.append((tok.map[0], tok.map[1]))
+    return out
+
+
 def table_rows(block: Block) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header cells and (1-based line, cells) of each body row of a table block."""
     header: list[str] = []

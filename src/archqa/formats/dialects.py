@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from archqa.formats.blocks import Block, parse_blocks
+from archqa.formats.blocks import Block, heading_label, list_item_ranges, parse_blocks
 
 
 @dataclass
@@ -96,13 +96,25 @@ def detect(src: SourceText) -> tuple[Reader, float]:
     return best, conf
 
 
+_LEAD_SYMBOLS = re.compile(r"^[^\w\s\"'`(\[<*_]+\s*")
+"""Emoji, bullets and arrows some banks put before a heading's text ('🔹 1. What is ...')."""
+
+
 def heading_text(b: Block) -> str:
-    return b.heading_text
+    """A heading's text without its marks or leading decoration."""
+    return _LEAD_SYMBOLS.sub("", b.heading_text)
+
+
+def number_of(text: str) -> int:
+    """The question number in '12', '1.2' or '3.1.4': the last part, the position within its section."""
+    return int(text.rsplit(".", 1)[-1])
 
 
 HOUSE_Q = re.compile(r"^Q(\d+)\s*:\s*(.+)$")
-QA_HEADING = re.compile(r"^(?:Q|Question)\s*#?\s*(\d+)(?:\s*[-–]\s*(?:Q|Question)?\s*(\d+))?\s*[:.)\-–]\s*(.*)$", re.I)
-NUMBERED = re.compile(r"^(\d+)[.)]\s+(.+)$")
+QA_HEADING = re.compile(
+    r"^(?:Q|Question)\s*#?\s*(\d+(?:\.\d+)*)(?:\s*[-–]\s*(?:Q|Question)?\s*(\d+))?\s*[:.)\-–]\s*(.*)$", re.I
+)
+NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)[.)]\s+(.+)$")
 ANSWER_MARK = re.compile(r"^\s*(?:\*\*|__)?\s*(?:A|Answer|Ans)\s*[:.]?\s*(?:\*\*|__)?\s*[:.]?\s*", re.I)
 QMARK_LINE = re.compile(r"^\s*(?:\*\*|__)?\s*(?:Q|Question)\s*(\d+)?\s*[:.]\s*(?:\*\*|__)?\s*(.*)$", re.I)
 
@@ -164,15 +176,52 @@ def _split_on(
                     continue
         if out:
             out[-1].blocks.append(b)
+    for rq in out:
+        _take_ask(rq)
     return out
+
+
+_ASK_LABEL = re.compile(r"(?i)^(?:the ask|question|problem(?: statement)?|prompt|scenario)\s*:?$")
+
+
+def _take_ask(rq: RawQuestion) -> None:
+    """A 'The Ask' / 'Question:' / 'Problem:' label states the question in full; the rest is the answer.
+
+    'The Ask' counts anywhere in the body; the other labels only as the body's first or second block,
+    where they introduce the question rather than a part of the answer. The label's own text after
+    the colon, or the paragraph or quote that follows it, becomes the ask.
+    """
+    for i, b in enumerate(rq.blocks):
+        label, rest = heading_label(b)
+        if label is None or not _ASK_LABEL.match(label):
+            continue
+        if i > 1 and not label.lower().startswith("the ask"):
+            continue
+        taken = [b]
+        text = rest
+        if not text:
+            follow = [x for x in rq.blocks[i + 1 : i + 3] if x.kind in ("blockquote", "paragraph")]
+            if follow:
+                taken.append(follow[0])
+                text = re.sub(r"^\s*>\s?", "", follow[0].raw, flags=re.M)
+        text = " ".join(text.split()).strip('"“” ')
+        if text:
+            rq.meta["ask"] = text
+            rq.blocks = [x for x in rq.blocks if all(x is not t for t in taken)]
+        return
 
 
 _CATEGORY_LEAD = re.compile(r"^[\W\d_]+")
 _CATEGORY_NOTE = re.compile(r"\s*\(.*?\)\s*$")
 
 
+_NOT_A_CATEGORY = re.compile(r"(?i)^(?:table of contents|contents|toc|index|overview|introduction)$")
+
+
 def _clean_category(text: str) -> str:
     text = _CATEGORY_LEAD.sub("", text).strip()
+    if _NOT_A_CATEGORY.match(text):
+        return ""
     text = _CATEGORY_NOTE.sub("", text)
     return text[:80]
 
@@ -189,7 +238,7 @@ def _qa_heading_read(src: SourceText) -> list[RawQuestion]:
         m = QA_HEADING.match(text)
         if not m:
             return None
-        return m.group(3).strip(), int(m.group(1))
+        return m.group(3).strip(), number_of(m.group(1))
 
     for rq in _split_on(src, is_q):
         out.extend(_expand_range(rq))
@@ -226,13 +275,13 @@ def _numbered_read(src: SourceText) -> list[RawQuestion]:
     def is_q(b: Block, text: str) -> tuple[str, int | None] | None:
         m = NUMBERED.match(text)
         if m and text.rstrip().endswith("?"):
-            return m.group(2).strip(), int(m.group(1))
+            return m.group(2).strip(), number_of(m.group(1))
         return None
 
     return _split_on(src, is_q)
 
 
-SECTION_Q = re.compile(r"^(?:QUESTION|Problem|Case|Exercise)\s*#?\s*(\d+)\s*[:.\-–]\s*(.+)$", re.I)
+SECTION_Q = re.compile(r"^(?:QUESTION|Problem|Case|Exercise)\s*#?\s*(\d+(?:\.\d+)*)\s*[:.\-–]\s*(.+)$", re.I)
 
 
 def _sections_detect(src: SourceText) -> float:
@@ -250,20 +299,9 @@ def _has_ask(src: SourceText) -> bool:
 def _sections_read(src: SourceText) -> list[RawQuestion]:
     def is_q(b: Block, text: str) -> tuple[str, int | None] | None:
         m = SECTION_Q.match(text)
-        return (m.group(2).strip(), int(m.group(1))) if m else None
+        return (m.group(2).strip(), number_of(m.group(1))) if m else None
 
-    out = _split_on(src, is_q)
-    for rq in out:
-        # "The Ask" sub-section states the question; the rest is the answer.
-        for i, b in enumerate(rq.blocks):
-            if b.kind == "heading" and re.match(r"(?i)the ask\b", heading_text(b)):
-                ask = [x for x in rq.blocks[i + 1 : i + 3] if x.kind in ("blockquote", "paragraph")]
-                if ask:
-                    text = re.sub(r"^\s*>\s?", "", ask[0].raw, flags=re.M).strip().strip('"“”')
-                    rq.meta["ask"] = text
-                    rq.blocks = rq.blocks[:i] + [x for x in rq.blocks[i + 1 :] if x is not ask[0]]
-                break
-    return out
+    return _split_on(src, is_q)
 
 
 def _cards_detect(src: SourceText) -> float:
@@ -284,6 +322,119 @@ def _cards_read(src: SourceText) -> list[RawQuestion]:
         return (text, None) if b.level == level else None
 
     return _split_on(src, is_q)
+
+
+# -- bold questions and questions inside list items ---------------------------
+
+_BOLD_Q = re.compile(
+    r"^\s*(\*\*|__)\s*(?:Q(?:uestion)?\s*)?(?:(\d+(?:\.\d+)*)\s*[.):]\s*)?([^*_\n][^\n]*?)\s*\1\s*(\??)\s*$"
+)
+"""A line that is all bold and asks something: '**1. What is the CAP theorem?**' (the '?' may follow)."""
+
+
+def _bold_question(line: str) -> tuple[str, int | None] | None:
+    m = _BOLD_Q.match(line)
+    if not m:
+        return None
+    title = (m.group(3) + m.group(4)).strip()
+    if not title.endswith("?") or "**" in title or "__" in title:
+        return None
+    return title, number_of(m.group(2)) if m.group(2) else None
+
+
+def _bold_detect(src: SourceText) -> float:
+    n = sum(1 for b in src.blocks if b.kind == "paragraph" and _bold_question(b.raw.partition("\n")[0]))
+    return 0.6 if n >= 2 else 0.3 if n == 1 else 0.0
+
+
+def _bold_read(src: SourceText) -> list[RawQuestion]:
+    """Bold question lines start questions. Headings before the first question, and later ones no deeper
+    than the last category heading, are categories; deeper headings belong to the answer."""
+    out: list[RawQuestion] = []
+    category = ""
+    category_level = 0
+    blocks = src.blocks
+    start = 1 if blocks and blocks[0].kind == "heading" and blocks[0].level == 1 else 0  # the document's title
+    for b in blocks[start:]:
+        if b.kind == "heading" and (not out or b.level <= category_level):
+            category, category_level = _clean_category(heading_text(b)), b.level
+            continue
+        if b.kind == "paragraph":
+            first, _, rest = b.raw.partition("\n")
+            hit = _bold_question(first)
+            if hit is not None:
+                rq = RawQuestion(title=hit[0], line=b.line, number=hit[1], category=category)
+                if rest.strip():
+                    rq.answer_md = rest.strip()
+                out.append(rq)
+                continue
+        if out:
+            out[-1].blocks.append(b)
+    for rq in out:
+        _take_ask(rq)
+    return out
+
+
+_ITEM_MARKER = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
+
+
+def _heading_items(src: SourceText) -> list[tuple[Block, int, int]]:
+    """(list, start, end) of each top-level list item whose content opens with an ATX heading."""
+    found = []
+    for b in src.blocks:
+        if b.kind not in ("bullet_list", "ordered_list"):
+            continue
+        for s, e in list_item_ranges(b):
+            m = _ITEM_MARKER.match(src.lines[s])
+            if m and src.lines[s][m.end() :].startswith("#"):
+                found.append((b, s, e))
+    return found
+
+
+def _list_cards_detect(src: SourceText) -> float:
+    return 0.75 if len(_heading_items(src)) >= 2 else 0.0
+
+
+def _list_cards_read(src: SourceText) -> list[RawQuestion]:
+    """Each list item that opens with a heading is a card: the heading is the question, the rest its answer.
+
+    The item's lines are de-indented to the item's content column and parsed on their own, so code,
+    lists and quotes inside the item keep their structure.
+    """
+    out: list[RawQuestion] = []
+    category = ""
+    items = _heading_items(src)
+    lists = {id(b) for b, _, _ in items}
+    by_list: dict[int, list[tuple[int, int]]] = {}
+    for b, s, e in items:
+        by_list.setdefault(id(b), []).append((s, e))
+    for b in src.blocks:
+        if b.kind == "heading":
+            category = _clean_category(heading_text(b))
+            continue
+        if id(b) not in lists:
+            continue
+        for s, e in by_list[id(b)]:
+            m = _ITEM_MARKER.match(src.lines[s])
+            assert m is not None
+            indent = len(m.group(1))
+            body = [src.lines[s][indent:]]
+            for line in src.lines[s + 1 : e]:
+                body.append(line[indent:] if line[:indent].strip() == "" else line.lstrip())
+            _, blocks = parse_blocks("\n".join(body))
+            if not blocks or blocks[0].kind != "heading":
+                continue
+            number = re.match(r"\s*(\d+)", m.group(1))
+            rq = RawQuestion(
+                title=heading_text(blocks[0]),
+                line=s + 1,
+                number=int(number.group(1)) if number else None,
+                category=category,
+                blocks=blocks[1:],
+            )
+            _take_ask(rq)
+            out.append(rq)
+    return out
 
 
 # -- details / Q: A: / front matter -----------------------------------------
@@ -471,6 +622,20 @@ def _register_builtin() -> None:
         _numbered_detect,
         _numbered_read,
         0.7,
+    )
+    register_reader(
+        "list-cards",
+        "list items that open with a heading ('1. ### What is ...'): the heading is the question",
+        _list_cards_detect,
+        _list_cards_read,
+        0.75,
+    )
+    register_reader(
+        "bold-questions",
+        "bold question lines ('**1. What is ...?**') followed by the answer, under category headings",
+        _bold_detect,
+        _bold_read,
+        0.6,
     )
     register_reader(
         "cards",

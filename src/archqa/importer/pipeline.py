@@ -97,6 +97,17 @@ LABELS = {
     "key takeaways": "key_points",
     "takeaways": "key_points",
     "answer": "answer",
+    "answers": "answer",
+    "ans": "answer",
+    "sample answer": "answer",
+    "model answer": "answer",
+    "suggested answer": "answer",
+    "detailed answer": "answer",
+    "solution": "answer",
+    "explanation": "answer",
+    "keywords": "tags",
+    "key concepts": "tags",
+    "tags": "tags",
 }
 
 
@@ -117,6 +128,7 @@ def _fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
     key_points: list[str] = []
     code: list[CodeExample] = []
     diagrams: list[Diagram] = []
+    tags: list[str] = []
     current = "answer"
     for b in blocks:
         if b.kind in ("fence", "code_block"):
@@ -126,12 +138,20 @@ def _fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
                 diagrams.append(Diagram(kind="mermaid", source=content))
             elif not info and _looks_like_drawing(content):
                 diagrams.append(Diagram(kind="text", source=content))
+            elif not info and _looks_like_prose(content):
+                answer.append(b.raw)  # an answer written in a plain fence: kept as it is, but as answer text
             else:
                 code.append(CodeExample(language=b.fence_info.split()[0] if b.fence_info else "", code=content))
+            continue
+        if b.kind == "paragraph" and NAVIGATION.match(b.raw):
             continue
         label, rest = heading_label(b)
         if label is not None:
             current = LABELS.get(label.lower(), "answer")
+            if current == "tags":
+                tags.extend(t.strip() for t in re.split(r"[,;]", rest) if t.strip())
+                current = "answer"
+                continue
             if current == "key_insight" and rest:
                 key_insight = rest
             elif current == "answer" and label.lower() in LABELS:
@@ -156,12 +176,53 @@ def _fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
         "key_points": key_points,
         "code": code,
         "diagrams": diagrams,
+        "tags": tags,
     }
+
+
+NAVIGATION = re.compile(r"^\s*(?:(?:\*\*|__)?\s*\[[^\]]*\]\(#[^)]*\)\s*(?:\*\*|__)?\s*[|·•]?\s*)+$")
+"""A paragraph that is only links to anchors in the same page ('[⬆ Back to Top](#contents)'): navigation."""
+
+_CODE_LINE = re.compile(
+    r"^\s*(?:def |class |return\b|import |from \S+ import |(?:if|for|while|elif|else|try|except|with)\b.*:$"
+    r"|func |fn |let |const |var |public |private |package |#include|//|/\*|\$ |>>> |SELECT\b|INSERT\b|UPDATE\b"
+    r"|CREATE\b|DELETE\b)|[;{}]\s*$|^\s*[\w.\[\]]+\s*[:+\-*/]?=\s*\S",
+    re.I,
+)
+
+
+def _looks_like_prose(content: str) -> bool:
+    """Whether an untagged fence holds sentences rather than code or a drawing."""
+    lines = [ln for ln in content.split("\n") if ln.strip()]
+    if len(lines) < 2:
+        return False
+    words = len(re.findall(r"[A-Za-z]{2,}", content))
+    code_like = sum(1 for ln in lines if _CODE_LINE.search(ln))
+    return words >= 4 * len(lines) and code_like <= len(lines) // 8
 
 
 def _looks_like_drawing(content: str) -> bool:
     box = sum(content.count(c) for c in "─│┌┐└┘═║╔╗╚╝▶◀→←↓↑+|-")
     return box > max(20, len(content) // 10)
+
+
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=[^\s*_])(.+?)(?<=[^\s*_])\3(?![\w*])")
+_TITLE_NUMBER = re.compile(r"^(?:Q(?:uestion)?\s*)?(\d+(?:\.\d+)*)[.):]\s+(?=\S)", re.I)
+_TITLE_LEAD = re.compile(r"^[^\w\s\"'`(\[<]+\s*")
+
+
+def clean_title(raw: str) -> tuple[str, int | None]:
+    """A question title as plain text: one line, no bold/italic marks or leading decoration, and the number
+    a source wrote in front of it ('3. What is ...') taken off and returned."""
+    title = " ".join(raw.split())  # the same whitespace as \s
+    title = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), title)
+    title = _TITLE_LEAD.sub("", title)
+    number = None
+    m = _TITLE_NUMBER.match(title)
+    if m:
+        number = int(m.group(1).rsplit(".", 1)[-1])
+        title = title[m.end() :]
+    return title.strip(), number
 
 
 def _stored(q: Question, category: str, given_difficulty: str = "", house: bool = False) -> StoredQuestion:
@@ -226,14 +287,16 @@ def read_file_questions(text: str, path: str, dialect: str | None = None) -> tup
         if not rq.title.strip():
             continue
         f = _fields(rq.blocks, rq.answer_md)
-        title = rq.meta.get("ask") and f"{rq.title}: {rq.meta['ask']}" or rq.title
-        title = " ".join(title.split())  # the same whitespace as \s
+        extra_tags: list[str] = f.pop("tags")  # type: ignore[assignment]
+        title, number = clean_title(rq.title)
+        if rq.meta.get("ask"):
+            title = f"{title}: {clean_title(rq.meta['ask'])[0]}" if title else clean_title(rq.meta["ask"])[0]
         q = Question(
             id=_qid(path, title),
-            number=rq.number or n,
+            number=rq.number or number or n,
             title=title,
             topic=rq.category,
-            tags=tags_from(rq.category, rq.meta.get("tags", "")),
+            tags=tags_from(rq.category, ",".join([rq.meta.get("tags", ""), *extra_tags])),
             provenance=Provenance(file=path, line=rq.line),
             **f,  # type: ignore[arg-type]
         )
