@@ -101,6 +101,16 @@ def test_bold_question_lines_under_category_headings() -> None:
     assert "avoid monotonically increasing keys" in qs[1].answer
 
 
+def test_import_help_names_every_reader() -> None:
+    from click.testing import CliRunner
+
+    from archqa.cli.app import cli
+    from archqa.formats.dialects import readers
+
+    text = " ".join(CliRunner().invoke(cli, ["import", "--help"]).output.split())
+    assert all(name in text.replace("- ", "-") for name in readers())
+
+
 def test_detection_skips_only_readers_that_cannot_win() -> None:
     from archqa.formats.dialects import SourceText, detect, readers
 
