@@ -30,6 +30,7 @@ EXPECTED = {
     "decorated_numbered.md": ("numbered", 3),
     "list_cards.md": ("list-cards", 2),
     "bold_questions.md": ("bold-questions", 3),
+    "qa_table.md": ("qa-table", 3),
 }
 
 
@@ -99,6 +100,17 @@ def test_bold_question_lines_under_category_headings() -> None:
         (3, "What is back-pressure?", "Queues"),
     ]
     assert "avoid monotonically increasing keys" in qs[1].answer
+
+
+def test_question_and_answer_tables() -> None:
+    qs = [q for q, _ in _read("qa_table.md")]
+    assert [(q.number, q.topic, q.provenance.line if q.provenance else 0) for q in qs] == [
+        (1, "Replication", 7),
+        (2, "Replication", 8),
+        (3, "Queues", 14),
+    ]
+    assert qs[1].answer.endswith("- semi-synchronous replication narrows the window")  # <br> became a line break
+    assert qs[2].title == "What does a dead-letter queue hold?"
 
 
 def test_import_help_names_every_reader() -> None:

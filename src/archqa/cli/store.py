@@ -54,7 +54,7 @@ def _filters(func: Callable[..., Any]) -> Callable[..., Any]:
     "--dialect",
     default=None,
     help="Force a reader instead of detecting one per file (house, front-matter, details, qa-markers, "
-    "qa-headings, sections, numbered, list-cards, bold-questions, cards).",
+    "qa-headings, sections, qa-table, numbered, list-cards, bold-questions, cards).",
 )
 @click.option("--max-size", type=click.IntRange(1), default=20, show_default=True, help="Largest file to import, MB.")
 @db_option

@@ -207,7 +207,7 @@ def _looks_like_drawing(content: str) -> bool:
 
 
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=[^\s*_])(.+?)(?<=[^\s*_])\3(?![\w*])")
-_TITLE_NUMBER = re.compile(r"^(?:Q(?:uestion)?\s*)?(\d+(?:\.\d+)*)[.):]\s+(?=\S)", re.I)
+_TITLE_NUMBER = re.compile(r"^(?:Q(?:uestion)?\s*(\d+(?:\.\d+)*)?\s*[.):]|(\d+(?:\.\d+)*)[.):])\s+(?=\S)", re.I)
 _TITLE_LEAD = re.compile(r"^[^\w\s\"'`(\[<]+\s*")
 
 
@@ -220,7 +220,8 @@ def clean_title(raw: str) -> tuple[str, int | None]:
     number = None
     m = _TITLE_NUMBER.match(title)
     if m:
-        number = int(m.group(1).rsplit(".", 1)[-1])
+        digits = m.group(1) or m.group(2)
+        number = int(digits.rsplit(".", 1)[-1]) if digits else None
         title = title[m.end() :]
     return title.strip(), number
 
