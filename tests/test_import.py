@@ -113,6 +113,19 @@ def test_question_and_answer_tables() -> None:
     assert qs[2].title == "What does a dead-letter queue hold?"
 
 
+def test_q_marker_titles_and_plain_answer_markers() -> None:
+    text = (
+        "# Caching\n\n### Q: What is a write-behind cache?\n\n"
+        "Answer: The cache acknowledges writes and flushes them later, in batches.\n\n"
+        "### Q: Why put a TTL on every key?\n\n**A:** So stale entries age out when an invalidation is lost.\n"
+    )
+    _, qs, _ = read_file_questions(text, "c.md")
+    assert [(q.title, q.answer) for q in (sq.question for sq in qs)] == [
+        ("What is a write-behind cache?", "The cache acknowledges writes and flushes them later, in batches."),
+        ("Why put a TTL on every key?", "So stale entries age out when an invalidation is lost."),
+    ]
+
+
 def test_import_help_names_every_reader() -> None:
     from click.testing import CliRunner
 

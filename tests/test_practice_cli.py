@@ -179,9 +179,10 @@ def test_the_bundled_bank_is_the_default_source() -> None:
 
 def test_the_store_is_a_source(tmp_path: Path) -> None:
     assert run_cli("import", str(Path(__file__).parent / "fixtures" / "dialects")).returncode == 0
+    imported = json.loads(run_cli("stats", "--format", "json").stdout)["questions"]
     r = run_cli("practice", "store", "--limit", "2", stdin="leases expire\n\n\ng\nx\n\n3\n")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("store: 16 questions")
+    assert imported > 10 and r.stdout.startswith(f"store: {imported} questions")
     # These imported questions have neither key points nor a key insight: no grade, no suggested rating.
     assert "No key points to grade against" in r.stdout
     assert "There are no key points to suggest a rating from; type one." in r.stdout

@@ -97,6 +97,7 @@ LABELS = {
     "key takeaways": "key_points",
     "takeaways": "key_points",
     "answer": "answer",
+    "a": "answer",
     "answers": "answer",
     "ans": "answer",
     "sample answer": "answer",
@@ -168,6 +169,10 @@ def _fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
         if current == "key_insight" and b.kind == "paragraph" and not key_insight:
             key_insight = b.raw.strip()
             continue
+        if b.kind == "paragraph" and not answer:
+            m = PLAIN_ANSWER_MARK.match(b.raw)  # 'Answer: ...' / 'A: ...' written without bold
+            answer.append(b.raw[m.end() :] if m else b.raw)
+            continue
         if b.kind in ("paragraph", "bullet_list", "ordered_list", "blockquote", "table", "html_block", "heading"):
             answer.append(b.raw)
     return {
@@ -180,6 +185,7 @@ def _fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
     }
 
 
+PLAIN_ANSWER_MARK = re.compile(r"^\s*(?:A|Ans|Answer)\s*[:.\-–]\s+(?=\S)", re.I)
 NAVIGATION = re.compile(r"^\s*(?:(?:\*\*|__)?\s*\[[^\]]*\]\(#[^)]*\)\s*(?:\*\*|__)?\s*[|·•]?\s*)+$")
 """A paragraph that is only links to anchors in the same page ('[⬆ Back to Top](#contents)'): navigation."""
 
