@@ -132,17 +132,10 @@ def parse_blocks(text: str) -> tuple[list[str], list[Block]]:
 def list_items(block: Block) -> list[tuple[int, str]]:
     """(1-based line, raw text without the marker) for each top-level item of a list."""
     items: list[tuple[int, str]] = []
-    depth = 0
-    for tok in block.tokens:
-        if tok.type in ("bullet_list_open", "ordered_list_open"):
-            depth += 1
-        elif tok.type in ("bullet_list_close", "ordered_list_close"):
-            depth -= 1
-        elif tok.type == "list_item_open" and depth == 1 and tok.map:
-            s, e = tok.map
-            raw = "\n".join(block.lines[s:e]).strip()
-            raw = re.sub(r"^(?:[-*+]|\d+[.)])[ \t]+", "", raw)
-            items.append((s + 1, " ".join(x.strip() for x in raw.split("\n") if x.strip())))
+    for s, e in list_item_ranges(block):
+        raw = "\n".join(block.lines[s:e]).strip()
+        raw = re.sub(r"^(?:[-*+]|\d+[.)])[ \t]+", "", raw)
+        items.append((s + 1, " ".join(x.strip() for x in raw.split("\n") if x.strip())))
     return items
 
 
