@@ -429,3 +429,25 @@ def test_details_bodies_read_from_the_file_parse_match_a_separate_parse(monkeypa
         ["dedupe by message id", "same transaction as the write"],
         ["# not a heading\ndef seen(key):\n    return key in applied"],
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "title", "number"),
+    [
+        ("Q: What is X?", "What is X?", None),
+        ("Question 3: Why?", "Why?", 3),
+        ("1.2. How?", "How?", 2),
+        ("Q12) What", "What", 12),
+        ("2PC vs saga?", "2PC vs saga?", None),
+        ("Quorum reads?", "Quorum reads?", None),
+        ("**What** is _this_?", "What is this?", None),
+        ("\U0001f539 4. Hi?", "Hi?", 4),
+        ("3 ways to scale?", "3 ways to scale?", None),
+        ("snake_case_names stay?", "snake_case_names stay?", None),
+        ('"Quoted" title', '"Quoted" title', None),
+    ],
+)
+def test_clean_title(raw: str, title: str, number: int | None) -> None:
+    from archqa.importer.pipeline import clean_title
+
+    assert clean_title(raw) == (title, number)

@@ -221,10 +221,12 @@ def clean_title(raw: str) -> tuple[str, int | None]:
     """A question title as plain text: one line, no bold/italic marks or leading decoration, and the number
     a source wrote in front of it ('3. What is ...') taken off and returned."""
     title = " ".join(raw.split())  # the same whitespace as \s
-    title = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), title)
-    title = _TITLE_LEAD.sub("", title)
+    if "*" in title or "_" in title:
+        title = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), title)
+    if title and not title[0].isalpha():
+        title = _TITLE_LEAD.sub("", title)
     number = None
-    m = _TITLE_NUMBER.match(title)
+    m = _TITLE_NUMBER.match(title) if title[:1].isdigit() or title[:1] in "Qq" else None
     if m:
         digits = m.group(1) or m.group(2)
         number = int(digits.rsplit(".", 1)[-1]) if digits else None
