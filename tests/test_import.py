@@ -451,3 +451,32 @@ def test_clean_title(raw: str, title: str, number: int | None) -> None:
     from archqa.importer.pipeline import clean_title
 
     assert clean_title(raw) == (title, number)
+
+
+def test_worker_pool_import_matches_the_serial_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archqa.importer import pipeline
+
+    src = tmp_path / "bank"
+    src.mkdir()
+    for p in sorted(FIX.iterdir()):
+        (src / p.name).write_bytes(p.read_bytes())
+    (src / "broken.md").write_bytes(b"\x89PNG\x00\x00")
+    (src / "empty.md").write_text("")
+
+    def run(db: str, workers: int) -> tuple[list[tuple[str, str, int]], list[str], list[tuple[object, ...]]]:
+        ticks: list[str] = []
+        with Store.open(tmp_path / db) as store:
+            report = import_paths([str(src)], store, workers=workers, progress=lambda f: ticks.append(f.name))
+            rows = store.db.execute("SELECT id, title, cluster, data FROM questions ORDER BY id").fetchall()
+        return [(Path(r.path).name, r.status, r.questions) for r in report.files], ticks, rows
+
+    monkeypatch.setattr(pipeline, "PARALLEL_BYTES", 0)  # use the pool even for these small files
+    pooled = run("pooled.db", 2)
+    serial = run("serial.db", 1)
+    assert pooled == serial
+    names = sorted(p.name for p in src.iterdir())
+    assert [name for name, *_ in pooled[0]] == names and pooled[1] == names  # results and progress in path order
+    assert {status for _, status, _ in pooled[0]} == {"imported", "failed"}
+    with Store.open(tmp_path / "pooled.db") as store:  # again: every readable file is unchanged
+        again = import_paths([str(src)], store, workers=2)
+    assert [f.status for f in again.files if f.status != "failed"] == ["unchanged"] * (len(names) - 2)

@@ -7,8 +7,9 @@ import hashlib
 import json
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -355,6 +356,36 @@ PARALLEL_BYTES = 2_000_000
 """Below this much Markdown a worker pool costs more than it saves."""
 
 
+def _read_source(f: Path, store: Store, max_bytes: int) -> FileResult | tuple[str, bytes, str]:
+    """A file's resolved path, bytes and SHA-256; or its result when it cannot be read or has not changed."""
+    path = str(f.resolve())
+    try:
+        size = f.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                str(f),
+                None,
+                f"the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit",
+                "split it, or raise the limit with --max-size",
+            )
+        data = f.read_bytes()
+    except ArchqaError as exc:
+        return FileResult(str(f), "failed", error=str(exc))
+    except OSError as exc:
+        return FileResult(str(f), "failed", error=f"{f}: cannot be read: {exc.strerror}")
+    sha = hashlib.sha256(data).hexdigest()
+    if store.source_sha(path) == sha:
+        return FileResult(str(f), "unchanged")
+    return path, data, sha
+
+
+def _finish_next(
+    in_flight: deque[tuple[Path, Future[_Parsed] | FileResult]], finish: Callable[[Path, _Parsed | FileResult], None]
+) -> None:
+    f, job = in_flight.popleft()
+    finish(f, job if isinstance(job, FileResult) else job.result())
+
+
 def import_paths(
     paths: Iterable[str],
     store: Store,
@@ -366,75 +397,70 @@ def import_paths(
 ) -> ImportReport:
     """Import files into the store, one transaction per file; a bad file never stops the others.
 
-    Files are parsed by a pool of worker processes (one per core, for imports of
-    more than 2 MB) while this process writes each finished file to the store in
-    its own transaction, in path order.
+    Files are read in path order and, for imports of more than 2 MB, parsed by a
+    pool of worker processes (one per core) while this process writes each
+    finished file to the store in its own transaction, in path order. At most a
+    few files per worker are in flight, so memory stays bounded however much is
+    imported.
     """
     files, missing = expand_paths(paths)
     report = ImportReport(files=list(missing))
-    todo: list[tuple[Path, str, bytes, str]] = []
+    total = 0
     for f in files:
-        path = str(f.resolve())
         try:
-            size = f.stat().st_size
-            if size > max_bytes:
-                raise InputError(
-                    str(f),
-                    None,
-                    f"the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit",
-                    "split it, or raise the limit with --max-size",
-                )
-            data = f.read_bytes()
-        except ArchqaError as exc:
-            report.files.append(FileResult(str(f), "failed", error=str(exc)))
-            continue
-        except OSError as exc:
-            report.files.append(FileResult(str(f), "failed", error=f"{f}: cannot be read: {exc.strerror}"))
-            continue
-        sha = hashlib.sha256(data).hexdigest()
-        if store.source_sha(path) == sha:
-            report.files.append(FileResult(str(f), "unchanged"))
-            if progress is not None:
-                progress(f)
-            continue
-        todo.append((f, path, data, sha))
+            total += f.stat().st_size
+        except OSError:
+            pass
     n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    total = sum(len(d) for _, _, d, _ in todo)
-    pool = ProcessPoolExecutor(n_workers) if n_workers > 1 and len(todo) > 1 and total > PARALLEL_BYTES else None
+    pool = ProcessPoolExecutor(n_workers) if n_workers > 1 and len(files) > 1 and total > PARALLEL_BYTES else None
+    # Files in path order, each with its parse still running, or with its result when it needed none.
+    in_flight: deque[tuple[Path, Future[_Parsed] | FileResult]] = deque()
+
+    def finish(f: Path, parsed: _Parsed | FileResult) -> None:
+        if progress is not None:
+            progress(f)
+        if isinstance(parsed, FileResult):
+            report.files.append(parsed)
+            return
+        if parsed.error:
+            report.files.append(FileResult(parsed.shown, "failed", error=parsed.error))
+            return
+        store.write_source(
+            parsed.path,
+            parsed.sha,
+            parsed.size,
+            parsed.dialect,
+            parsed.rows,
+            parsed.repaired,
+            parsed.unrepaired,
+            parsed.refs,
+        )
+        report.files.append(
+            FileResult(
+                parsed.shown,
+                "imported",
+                parsed.dialect,
+                len(parsed.rows),
+                parsed.flagged,
+                parsed.repaired,
+                parsed.unrepaired,
+            )
+        )
+
     with store.bulk():
         try:
-            jobs: Iterable[_Parsed]
-            if pool is not None:
-                jobs = pool.map(_parse_file, *zip(*[(str(f), p, d, h, dialect) for f, p, d, h in todo]), chunksize=2)
-            else:
-                jobs = (_parse_file(str(f), p, d, h, dialect) for f, p, d, h in todo)
-            for (f, *_), parsed in zip(todo, jobs):
-                if progress is not None:
-                    progress(f)
-                if parsed.error:
-                    report.files.append(FileResult(parsed.shown, "failed", error=parsed.error))
+            for f in files:
+                got = _read_source(f, store, max_bytes)
+                if pool is None:
+                    finish(f, got if isinstance(got, FileResult) else _parse_file(str(f), *got, dialect))
                     continue
-                store.write_source(
-                    parsed.path,
-                    parsed.sha,
-                    parsed.size,
-                    parsed.dialect,
-                    parsed.rows,
-                    parsed.repaired,
-                    parsed.unrepaired,
-                    parsed.refs,
+                in_flight.append(
+                    (f, got if isinstance(got, FileResult) else pool.submit(_parse_file, str(f), *got, dialect))
                 )
-                report.files.append(
-                    FileResult(
-                        parsed.shown,
-                        "imported",
-                        parsed.dialect,
-                        len(parsed.rows),
-                        parsed.flagged,
-                        parsed.repaired,
-                        parsed.unrepaired,
-                    )
-                )
+                while len(in_flight) > 3 * n_workers:
+                    _finish_next(in_flight, finish)
+            while in_flight:
+                _finish_next(in_flight, finish)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
