@@ -235,6 +235,24 @@ def test_duplicates_are_linked_across_files(tmp_path: Path) -> None:
         assert store.db.execute("SELECT * FROM duplicates ORDER BY a, b").fetchall() == links
 
 
+def test_import_lists_the_duplicates_it_found(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "a.md").write_text("Q: What is replication lag in a database?\nA: The delay.\n\nQ: x y z?\nA: w.\n")
+    (tmp_path / "b.md").write_text(
+        "Q: What is replication lag in a database?\nA: Delay.\n\nQ: What is the replication lag of a database?\nA: D.\n"
+    )
+    r = run_cli("import", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "1 exact, 2 near" in r.stdout and "duplicates touching these files (3):" in r.stdout
+    assert "a.md:1 'What is replication lag in a database?'" in r.stdout
+    assert r.stdout.index("near ") < r.stdout.index("exact ", r.stdout.index("touching"))  # near ones first
+    (tmp_path / "c.md").write_text("Q: Unrelated question about leases?\nA: They expire.\n\nQ: And locks?\nA: Held.\n")
+    data = json.loads(run_cli("import", str(tmp_path), "--format", "json").stdout)
+    assert data["new_duplicate_pairs"] == []  # only c.md was imported, and it repeats nothing
+    assert [f["status"] for f in data["files"]] == ["unchanged", "unchanged", "imported"]
+
+
 def test_bad_files_are_reported_and_the_others_import(tmp_path: Path) -> None:
     (tmp_path / "good.md").write_text("Q: What is a lease?\nA: A lock that expires.\n\nQ: b?\nA: c.\n")
     (tmp_path / "binary.md").write_bytes(b"\x89PNG\x00\x00\x01")

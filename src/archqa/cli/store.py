@@ -83,6 +83,8 @@ def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path
                 report = import_paths(paths, store, dialect=dialect, max_bytes=max_size * 1_000_000, progress=tick)
         else:
             report = import_paths(paths, store, dialect=dialect, max_bytes=max_size * 1_000_000)
+        imported = [str(Path(f.path).resolve()) for f in report.files if f.status == "imported"]
+        pairs = store.duplicate_pairs(imported) if imported else []
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -90,8 +92,10 @@ def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path
                     "files": [vars(f) for f in report.files],
                     "exact_duplicates": report.exact_duplicates,
                     "near_duplicates": report.near_duplicates,
+                    "new_duplicate_pairs": [vars(p) for p in pairs],
                 },
                 indent=2,
+                ensure_ascii=False,
             )
         )
     else:
@@ -101,7 +105,7 @@ def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path
                 continue
             extra = ""
             if f.status == "imported":
-                extra = f" [{f.dialect}] {f.questions} questions"
+                extra = f" [{f.dialect}] {f.questions} question{'s' if f.questions != 1 else ''}"
                 if f.flagged:
                     extra += f", {f.flagged} flagged (empty or stub answers)"
                 if f.repaired_lines:
@@ -110,7 +114,16 @@ def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path
                     shown = ", ".join(map(str, f.unrepaired_lines[:10]))
                     extra += f"; could not repair lines {shown}{' ...' if len(f.unrepaired_lines) > 10 else ''}"
             click.echo(f"{f.status:<10} {f.path}{extra}")
-        click.echo(f"duplicates: {report.exact_duplicates} exact, {report.near_duplicates} near (see archqa show ID)")
+        click.echo(f"duplicates in the store: {report.exact_duplicates} exact, {report.near_duplicates} near")
+        if pairs:
+            click.echo(f"duplicates touching these files ({len(pairs)}):")
+            for p in pairs[:10]:
+                (ia, ta, pa, la), (ib, tb, pb, lb) = p.a, p.b
+                sim = "exact" if p.kind == "exact" else f"near {p.similarity:.2f}"
+                click.echo(f"  {sim:<9} {Path(pa).name}:{la} {ta!r} ({ia})")
+                click.echo(f"  {'':<9} {Path(pb).name}:{lb} {tb!r} ({ib})")
+            if len(pairs) > 10:
+                click.echo(f"  ... and {len(pairs) - 10} more (--format json lists them all; archqa show ID)")
     if report.failed:
         sys.exit(1)
 

@@ -59,6 +59,16 @@ class SearchHit:
     snippet: str
 
 
+@dataclass
+class DuplicatePair:
+    """Two linked questions: kind ('exact' or 'near'), similarity, and (id, title, source path, line) of each."""
+
+    kind: str
+    similarity: float
+    a: tuple[str, str, str, int]
+    b: tuple[str, str, str, int]
+
+
 def normalize_title(title: str) -> str:
     """Lowercase words only: the key for exact duplicates."""
     return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
@@ -279,6 +289,23 @@ class Store:
         return exact, near
 
     # -- reading ---------------------------------------------------------
+    def duplicate_pairs(self, sources: Sequence[str] | None = None, limit: int = -1) -> list[DuplicatePair]:
+        """Linked duplicates, near ones first (most similar first), then exact; only links touching ``sources``
+        when given."""
+        where, args = "1", []
+        if sources is not None:
+            marks = ",".join("?" * len(sources))
+            where = f"(sa.path IN ({marks}) OR sb.path IN ({marks}))"
+            args = [*sources, *sources]
+        rows = self.db.execute(
+            "SELECT d.kind, d.similarity, qa.id, qa.title, sa.path, qa.line, qb.id, qb.title, sb.path, qb.line"
+            " FROM duplicates d JOIN questions qa ON qa.id = d.a JOIN sources sa ON sa.id = qa.source_id"
+            " JOIN questions qb ON qb.id = d.b JOIN sources sb ON sb.id = qb.source_id"
+            f" WHERE {where} ORDER BY d.kind = 'exact', d.similarity DESC, sa.path, qa.line LIMIT ?",
+            [*args, limit],
+        ).fetchall()
+        return [DuplicatePair(r[0], r[1], (r[2], r[3], r[4], r[5]), (r[6], r[7], r[8], r[9])) for r in rows]
+
     def get(self, qid: str) -> dict[str, object] | None:
         row = self.db.execute(
             "SELECT q.data, q.cluster, q.cluster_confidence, q.cluster_reason, q.difficulty_confidence,"
