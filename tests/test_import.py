@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -31,6 +32,7 @@ EXPECTED = {
     "list_cards.md": ("list-cards", 2),
     "bold_questions.md": ("bold-questions", 3),
     "qa_table.md": ("qa-table", 3),
+    "numbered_prompts.md": ("numbered", 3),
 }
 
 
@@ -100,6 +102,20 @@ def test_bold_question_lines_under_category_headings() -> None:
         (3, "What is back-pressure?", "Queues"),
     ]
     assert "avoid monotonically increasing keys" in qs[1].answer
+
+
+def test_imperative_prompts_are_questions_and_their_sub_sections_the_answer() -> None:
+    text = (FIX / "numbered_prompts.md").read_text()
+    for variant, dialect in ((text, "numbered"), (re.sub(r"(?m)^## \d\. ", "## ", text), "cards")):
+        got, qs, _ = read_file_questions(variant, "p.md")
+        assert got == dialect
+        assert [sq.question.title for sq in qs] == [
+            "Design a URL shortener",
+            "Design a news feed",
+            "Design a distributed job scheduler",
+        ]
+        assert qs[1].question.answer.startswith("**Requirements**\n\nFollowers see new posts within seconds.")
+        assert "**High-level design**" in qs[1].question.answer
 
 
 def test_question_and_answer_tables() -> None:

@@ -265,16 +265,32 @@ def _expand_range(rq: RawQuestion) -> list[RawQuestion]:
     return [rq]
 
 
+_PROMPT = re.compile(
+    r"(?i)^(?:design|build|implement|architect|create|explain|describe|compare|contrast|estimate|model|propose|"
+    r"outline|discuss|define|walk (?:me )?through|how|what|why|when|which|where|who)\b"
+)
+"""How a question that does not end in '?' starts: an imperative prompt ('Design a URL shortener') or a
+question word."""
+
+
+def is_prompt(text: str) -> bool:
+    """Whether a heading's text asks something: it ends with '?' or starts like a prompt."""
+    return text.rstrip().endswith("?") or _PROMPT.match(text) is not None
+
+
 def _numbered_detect(src: SourceText) -> float:
     heads = [heading_text(b) for b in src.blocks if b.kind == "heading"]
-    n = sum(1 for h in heads if NUMBERED.match(h) and h.rstrip().endswith("?"))
+    n = 0
+    for h in heads:
+        m = NUMBERED.match(h)
+        n += bool(m and is_prompt(m.group(2)))
     return 0.7 if n >= 2 else 0.0
 
 
 def _numbered_read(src: SourceText) -> list[RawQuestion]:
     def is_q(b: Block, text: str) -> tuple[str, int | None] | None:
         m = NUMBERED.match(text)
-        if m and text.rstrip().endswith("?"):
+        if m and is_prompt(m.group(2)):
             return m.group(2).strip(), number_of(m.group(1))
         return None
 
@@ -311,8 +327,10 @@ def _cards_detect(src: SourceText) -> float:
 
 
 def _cards_read(src: SourceText) -> list[RawQuestion]:
+    """The cards are the headings at the level where most headings ask something (end in '?' or start like a
+    prompt); with none, the deepest level (headings above it are categories)."""
     heads = [b for b in src.blocks if b.kind == "heading"]
-    qs = [b for b in heads if heading_text(b).rstrip().endswith("?")]
+    qs = [b for b in heads if b.level >= 2 and is_prompt(heading_text(b))]
     if qs:
         level = max(set(b.level for b in qs), key=lambda lv: sum(1 for b in qs if b.level == lv))
     else:

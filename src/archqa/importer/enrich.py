@@ -110,6 +110,10 @@ KEYWORDS: dict[str, list[str]] = {
         "cell",
     ],
     "behavioral": [
+        "schedul",
+        "cron",
+        "leader election",
+        "consensus",
         "event",
         "saga",
         "orchestrat",
@@ -130,6 +134,10 @@ KEYWORDS: dict[str, list[str]] = {
         "async",
     ],
     "quality": [
+        "cdn",
+        "load balanc",
+        "autoscal",
+        "hot key",
         "latency",
         "throughput",
         "scalab",
@@ -154,6 +162,10 @@ KEYWORDS: dict[str, list[str]] = {
         "auth",
     ],
     "data": [
+        "key-value",
+        "blob",
+        "object storage",
+        "time-series",
         "database",
         "sql",
         "nosql",
@@ -179,6 +191,9 @@ KEYWORDS: dict[str, list[str]] = {
         "embedding store",
     ],
     "integration": [
+        "fan-out",
+        "notification",
+        "broker",
         "api",
         "rest",
         "grpc",
