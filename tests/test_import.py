@@ -514,3 +514,36 @@ def test_worker_pool_import_matches_the_serial_one(tmp_path: Path, monkeypatch: 
     with Store.open(tmp_path / "pooled.db") as store:  # again: every readable file is unchanged
         again = import_paths([str(src)], store, workers=2)
     assert [f.status for f in again.files if f.status != "failed"] == ["unchanged"] * (len(names) - 2)
+
+
+INJECT_CASES = {
+    "numbered": ("## {n}. How does {w} work?\n\n{body}\n", "## 9. What is injected?"),
+    "qa-headings": ("### Q{n}: How does {w} work?\n\n**Answer:** {body}\n", "### Q9: Injected?"),
+    "cards": ("## How does {w} work?\n\n{body}\n", "## Is this injected?"),
+    "bold-questions": ("**{n}. How does {w} work?**\n\n{body}\n", "**9. Is this injected?**"),
+    "qa-markers": ("Q: How does {w} work?\nA: {body}\n", "Q: Is this injected?\nA: It must not be."),
+    "details": (
+        "<details>\n<summary>How does {w} work?</summary>\n\n{body}\n\n</details>\n",
+        "<details>\n<summary>Injected?</summary>\n\nNo.\n\n</details>",
+    ),
+    "list-cards": ("{n}. ### How does {w} work\n\n   {body}\n", "### Injected heading"),
+}
+
+
+@pytest.mark.parametrize("dialect", sorted(INJECT_CASES))
+def test_question_markers_inside_code_fences_never_start_questions(dialect: str) -> None:
+    template, marker = INJECT_CASES[dialect]
+    fence = f"```text\n{marker}\n---\n# comment\n```"
+    if dialect == "list-cards":
+        fence = "\n".join("   " + line for line in fence.split("\n"))
+    parts = ["# Bank\n"]
+    for n, w in enumerate(["leasing", "fencing", "sharding"], 1):
+        body = "It depends on clocks and quorum sizes."
+        if n == 2:  # the second answer carries a fence holding what would start a question outside one
+            body += "\n\n" + fence
+        parts.append(template.format(n=n, w=w, body=body))
+    got, qs, _ = read_file_questions("\n".join(parts), "inject.md")
+    assert got == dialect
+    assert [sq.question.title.split()[2] for sq in qs] == ["leasing", "fencing", "sharding"]
+    code = [c.code for c in qs[1].question.code]
+    assert code == [f"{marker}\n---\n# comment"]

@@ -9,9 +9,10 @@ A reader implements two functions and registers itself with ``register_reader``:
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import yaml
 
@@ -516,8 +517,6 @@ def _table_read(src: SourceText) -> list[RawQuestion]:
 
 # -- details / Q: A: / front matter -----------------------------------------
 
-DETAILS = re.compile(r"<details[^>]*>\s*<summary[^>]*>(.*?)</summary>(.*?)</details>", re.S | re.I)
-
 
 def _details_detect(src: SourceText) -> float:
     n = len(re.findall(r"<details", src.text, re.I))
@@ -528,43 +527,69 @@ _TAG = re.compile(r"<[^>]+>")
 _SUMMARY_NUMBER = re.compile(r"^\s*(?:Q(?:uestion)?\s*\d*\s*[:.)]|\d+[.)])\s*")
 
 
+DETAILS_OPEN = re.compile(r"<details[^>]*>\s*<summary[^>]*>(.*?)</summary>", re.S | re.I)
+DETAILS_CLOSE = re.compile(r"</details>", re.I)
+
+
 def _details_read(src: SourceText) -> list[RawQuestion]:
+    """Each <details> with a <summary> outside code blocks; its body runs to the first </details> that is
+    not inside a code block either."""
     out = []
     category = ""
+    text = src.text
     headings = [(b.start, heading_text(b)) for b in src.blocks if b.kind == "heading"]
     starts = [b.start for b in src.blocks]
+    fences = [(b.start, b.end) for b in src.blocks if b.kind in ("fence", "code_block")]
+    line_starts = [0, *accumulate(len(line) + 1 for line in src.lines)]
+
+    def line_of(pos: int) -> int:
+        return bisect_right(line_starts, pos) - 1  # 0-based
+
+    def in_code(pos: int) -> bool:
+        n = line_of(pos)
+        return any(s <= n < e for s, e in fences)
+
     above = 0  # headings[:above] start above the current match (blocks are in document order)
-    line, pos = 1, 0
-    text = src.text
-    for m in DETAILS.finditer(text):
-        line += text.count("\n", pos, m.start())
-        pos = m.start()
-        if above < len(headings) and headings[above][0] < line:
-            while above < len(headings) and headings[above][0] < line:
-                above += 1
+    pos = 0
+    while True:
+        m = DETAILS_OPEN.search(text, pos)
+        if m is None:
+            break
+        pos = m.end()
+        if in_code(m.start()):
+            continue  # a <details> written inside a code block is code
+        close = DETAILS_CLOSE.search(text, m.end())
+        while close is not None and in_code(close.start()):
+            close = DETAILS_CLOSE.search(text, close.end())
+        body_end = close.start() if close is not None else len(text)
+        pos = close.end() if close is not None else len(text)
+        first = line_of(m.start())
+        while above < len(headings) and headings[above][0] < first:
+            above += 1
             category = _clean_category(headings[above - 1][1])
         title = _TAG.sub("", m.group(1)).strip()
         title = _SUMMARY_NUMBER.sub("", title).strip("* ")
-        rq = RawQuestion(title=title, line=line, category=category)
-        blocks = _body_blocks(src, starts, m, line - 1)
+        rq = RawQuestion(title=title, line=first + 1, category=category)
+        blocks = _body_blocks(src, starts, m.end(), body_end, line_of)
         if blocks is None:
-            rq.answer_md = m.group(2).strip()
+            rq.answer_md = text[m.end() : body_end].strip()
         else:
             rq.blocks = blocks
         out.append(rq)
     return out
 
 
-def _body_blocks(src: SourceText, starts: list[int], m: re.Match[str], first_line: int) -> list[Block] | None:
+def _body_blocks(
+    src: SourceText, starts: list[int], body_start: int, body_end: int, line_of: Callable[[int], int]
+) -> list[Block] | None:
     """The file's own blocks that make up a <details> body, when the body has lines of its own that the
     parse cut cleanly (a blank line after </summary>, </details> on its own line); else None."""
     text = src.text
-    body_start, body_end = m.start(2), m.end(2)
     eol = text.find("\n", body_start)
     if eol < 0 or text[body_start:eol].strip() or text[text.rfind("\n", 0, body_end) + 1 : body_end].strip():
         return None
-    first = first_line + text.count("\n", m.start(), body_start) + 1
-    last = first_line + text.count("\n", m.start(), body_end)
+    first = line_of(body_start) + 1
+    last = line_of(body_end)
     i = bisect_left(starts, first)
     if i > 0 and src.blocks[i - 1].end > first:
         return None  # the summary's HTML block runs on into the body
