@@ -118,6 +118,12 @@ def test_imperative_prompts_are_questions_and_their_sub_sections_the_answer() ->
         assert "**High-level design**" in qs[1].question.answer
 
 
+def test_details_inside_code_do_not_make_a_details_file() -> None:
+    example = "\n```html\n<details><summary>{}</summary>body</details>\n```\n"
+    text = (FIX / "cards.md").read_text() + example.format("a") + example.format("b")
+    assert read_file_questions(text, "c.md")[0] == "cards"
+
+
 def test_question_and_answer_tables() -> None:
     qs = [q for q, _ in _read("qa_table.md")]
     assert [(q.number, q.topic, q.provenance.line if q.provenance else 0) for q in qs] == [

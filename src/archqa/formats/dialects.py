@@ -520,6 +520,8 @@ def _table_read(src: SourceText) -> list[RawQuestion]:
 
 def _details_detect(src: SourceText) -> float:
     n = len(re.findall(r"<details", src.text, re.I))
+    if n:  # those written inside code blocks do not count
+        n -= sum(len(re.findall(r"<details", b.raw, re.I)) for b in src.blocks if b.kind in ("fence", "code_block"))
     return 0.9 if n >= 2 else 0.5 if n == 1 else 0.0
 
 
