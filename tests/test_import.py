@@ -33,6 +33,7 @@ EXPECTED = {
     "bold_questions.md": ("bold-questions", 3),
     "qa_table.md": ("qa-table", 3),
     "numbered_prompts.md": ("numbered", 3),
+    "list_questions.md": ("list-cards", 3),
 }
 
 
@@ -92,6 +93,20 @@ def test_questions_inside_list_items() -> None:
     assert qs[0].code and qs[0].code[0].code == "await put(`/orders/${id}`, body);"
     assert all("Back to Top" not in q.answer for q in qs)  # navigation links are not answer text
     assert all(q.topic != "Table of Contents" for q in qs)
+
+
+def test_list_items_with_a_question_line_and_an_answer() -> None:
+    qs = [q for q, _ in _read("list_questions.md")]
+    assert [(q.number, q.title, q.provenance.line if q.provenance else 0) for q in qs] == [
+        (1, "What does a load balancer do?", 3),
+        (2, "What is the difference between L4 and L7 load balancing?", 7),
+        (3, "What is a sticky session?", 14),
+    ]
+    assert qs[1].answer.endswith("- L7 can terminate TLS\n- L4 is cheaper per connection")
+    assert qs[2].answer == "Requests from one client keep going to the same server, usually through a cookie."
+    # A bank whose questions are headings keeps its reader even when an answer lists questions with notes.
+    text = (FIX / "numbered.md").read_text() + "\n- Why?\n  Because.\n- How?\n  Like this.\n"
+    assert read_file_questions(text, "n.md")[0] == "numbered"
 
 
 def test_bold_question_lines_under_category_headings() -> None:

@@ -397,32 +397,47 @@ def _bold_read(src: SourceText) -> list[RawQuestion]:
 _ITEM_MARKER = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
 
 
-def _heading_items(src: SourceText) -> list[tuple[Block, int, int]]:
-    """(list, start, end) of each top-level list item whose content opens with an ATX heading."""
+def _question_items(src: SourceText) -> list[tuple[Block, int, int]]:
+    """(list, start, end) of each top-level list item that is a question with its answer: its content opens
+    with an ATX heading, or its first line is a question (bold or ending in '?') and more lines follow."""
     found = []
     for b in src.blocks:
         if b.kind not in ("bullet_list", "ordered_list"):
             continue
         for s, e in list_item_ranges(b):
             m = _ITEM_MARKER.match(src.lines[s])
-            if m and src.lines[s][m.end() :].startswith("#"):
+            if not m:
+                continue
+            first = src.lines[s][m.end() :]
+            if first.startswith("#"):
+                found.append((b, s, e))
+            elif (_bold_question(first) or first.rstrip().endswith("?")) and any(
+                line.strip() for line in src.lines[s + 1 : e]
+            ):
                 found.append((b, s, e))
     return found
 
 
 def _list_cards_detect(src: SourceText) -> float:
-    return 0.75 if len(_heading_items(src)) >= 2 else 0.0
+    n = len(_question_items(src))
+    if n < 2:
+        return 0.0
+    # Only when list items carry more of the questions than headings or bold lines do.
+    heads = sum(1 for b in src.blocks if b.kind == "heading" and is_prompt(heading_text(b)))
+    bold = sum(1 for b in src.blocks if b.kind == "paragraph" and _bold_question(b.raw.partition("\n")[0]))
+    return 0.75 if n > max(heads, bold) else 0.0
 
 
 def _list_cards_read(src: SourceText) -> list[RawQuestion]:
-    """Each list item that opens with a heading is a card: the heading is the question, the rest its answer.
+    """Each list item that is a question with its answer is a card.
 
     The item's lines are de-indented to the item's content column and parsed on their own, so code,
-    lists and quotes inside the item keep their structure.
+    lists and quotes inside the item keep their structure. The question is the item's opening heading,
+    or its first line (bold or ending in '?'); the rest is the answer.
     """
     out: list[RawQuestion] = []
     category = ""
-    items = _heading_items(src)
+    items = _question_items(src)
     lists = {id(b) for b, _, _ in items}
     by_list: dict[int, list[tuple[int, int]]] = {}
     for b, s, e in items:
@@ -437,20 +452,21 @@ def _list_cards_read(src: SourceText) -> list[RawQuestion]:
             m = _ITEM_MARKER.match(src.lines[s])
             assert m is not None
             indent = len(m.group(1))
-            body = [src.lines[s][indent:]]
+            first = src.lines[s][indent:]
+            body = []
             for line in src.lines[s + 1 : e]:
                 body.append(line[indent:] if line[:indent].strip() == "" else line.lstrip())
-            _, blocks = parse_blocks("\n".join(body))
-            if not blocks or blocks[0].kind != "heading":
-                continue
             number = re.match(r"\s*(\d+)", m.group(1))
-            rq = RawQuestion(
-                title=heading_text(blocks[0]),
-                line=s + 1,
-                number=int(number.group(1)) if number else None,
-                category=category,
-                blocks=blocks[1:],
-            )
+            rq = RawQuestion(title="", line=s + 1, number=int(number.group(1)) if number else None, category=category)
+            if first.startswith("#"):
+                _, blocks = parse_blocks("\n".join([first, *body]))
+                if not blocks or blocks[0].kind != "heading":
+                    continue
+                rq.title, rq.blocks = heading_text(blocks[0]), blocks[1:]
+            else:
+                bold = _bold_question(first)
+                rq.title = bold[0] if bold else first.strip()
+                rq.answer_md = "\n".join(body).strip()
             _take_ask(rq)
             out.append(rq)
     return out
@@ -736,7 +752,7 @@ def _register_builtin() -> None:
     )
     register_reader(
         "list-cards",
-        "list items that open with a heading ('1. ### What is ...'): the heading is the question",
+        "list items holding a question and its answer ('1. ### What is ...', '1. **What is ...?**')",
         _list_cards_detect,
         _list_cards_read,
         0.75,
