@@ -139,6 +139,14 @@ def test_details_inside_code_do_not_make_a_details_file() -> None:
     assert read_file_questions(text, "c.md")[0] == "cards"
 
 
+def test_a_category_that_names_a_cluster_files_the_question_there() -> None:
+    _, qs, _ = read_file_questions(read_text(FIX / "front_matter.md"), "f.md")  # category: Quality
+    assert (qs[0].cluster, qs[0].cluster_confidence) == ("quality", 1.0)
+    assert qs[0].cluster_reason == "in the source's 'Quality' section"
+    _, qs, _ = read_file_questions("## Data Architecture\n\n### Why?\n\nBecause.\n\n### How?\n\nSo.\n", "d.md")
+    assert {sq.cluster for sq in qs} == {"data"}
+
+
 def test_question_and_answer_tables() -> None:
     qs = [q for q, _ in _read("qa_table.md")]
     assert [(q.number, q.topic, q.provenance.line if q.provenance else 0) for q in qs] == [

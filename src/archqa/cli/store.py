@@ -134,8 +134,8 @@ def _print_hits(hits: list[Any], fmt: str) -> None:
         return
     for h in hits:
         click.echo(f"{h.id}  [{h.difficulty or '?'} · {h.topic}]  {h.title}")
-        if h.snippet:
-            click.echo(f"    {h.snippet}")
+        if h.snippet.strip():
+            click.echo(f"    {' '.join(h.snippet.split())}")
         click.echo(f"    {h.source}:{h.line}")
 
 

@@ -235,6 +235,18 @@ def clean_title(raw: str) -> tuple[str, int | None]:
     return title.strip(), number
 
 
+_CLUSTER_NAMES = {
+    **{slug: slug for slug in CLUSTERS},
+    **{" ".join(re.findall(r"[a-z]+", title.lower())): slug for slug, title in CLUSTERS.items()},
+    "behavioural": "behavioral",
+    "behavioural architecture": "behavioral",
+    "quality attribute": "quality",
+    "migration": "evolution",
+    "evolution and migration": "evolution",
+}
+"""A source category that names a cluster outright ('Quality', 'Data Architecture') files the question there."""
+
+
 def _stored(q: Question, category: str, given_difficulty: str = "", house: bool = False) -> StoredQuestion:
     flags = []
     reason = stub_reason(q.answer) if not q.code else (None if q.answer.strip() or q.code else "empty-answer")
@@ -242,9 +254,9 @@ def _stored(q: Question, category: str, given_difficulty: str = "", house: bool 
         flags.append(reason)
         if reason == "stub-answer":
             q.answer = ""
-    known = cluster_of(q.topic) if house else None
+    known = cluster_of(q.topic) if house else _CLUSTER_NAMES.get(" ".join(re.findall(r"[a-z]+", category.lower())))
     if known:
-        cluster, cconf, creason = known, 1.0, f"in the source's '{q.topic}' section"
+        cluster, cconf, creason = known, 1.0, f"in the source's '{q.topic or category}' section"
     else:
         cluster, cconf, creason = classify_cluster(q.title, q.answer, category)
     if q.difficulty is not None:

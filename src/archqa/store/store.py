@@ -165,7 +165,7 @@ class Store:
             normalize_title(q.title),
             q.model_dump_json(),
             " ".join(sorted(terms(q.title))),
-            "\n".join([q.key_insight, q.answer, *q.key_points]),
+            "\n".join(x for x in (q.key_insight, q.answer, *q.key_points) if x),
             f"{q.topic} {sq.cluster}",
             " ".join(q.tags),
         )
