@@ -147,6 +147,19 @@ def test_a_category_that_names_a_cluster_files_the_question_there() -> None:
     assert {sq.cluster for sq in qs} == {"data"}
 
 
+def test_rules_right_under_an_answer_do_not_make_it_a_question() -> None:
+    # CommonMark reads a paragraph directly followed by '---' as a heading; in a bank that is a separator.
+    text = (
+        "# Bank\n\n## What is a lease?\nA lock with an expiry.\n---\n"
+        "## Why fence tokens?\nThey stop a paused holder from writing.\n---\n"
+    )
+    _, qs, _ = read_file_questions(text, "r.md")
+    assert [(sq.question.title, sq.question.answer) for sq in qs] == [
+        ("What is a lease?", "A lock with an expiry."),
+        ("Why fence tokens?", "They stop a paused holder from writing."),
+    ]
+
+
 def test_question_and_answer_tables() -> None:
     qs = [q for q, _ in _read("qa_table.md")]
     assert [(q.number, q.topic, q.provenance.line if q.provenance else 0) for q in qs] == [

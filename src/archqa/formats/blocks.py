@@ -69,6 +69,11 @@ class Block:
         return 0
 
     @property
+    def setext(self) -> bool:
+        """A heading written as a line underlined with '===' or '---'."""
+        return self.kind == "heading" and self.tokens[0].markup in ("=", "-")
+
+    @property
     def inline(self) -> str:
         """The inline source of a heading or paragraph."""
         for t in self.tokens:

@@ -338,7 +338,11 @@ def _cards_read(src: SourceText) -> list[RawQuestion]:
         level = max((b.level for b in heads), default=2)
 
     def is_q(b: Block, text: str) -> tuple[str, int | None] | None:
-        return (text, None) if b.level == level else None
+        if b.level != level:
+            return None
+        if qs and b.setext and not is_prompt(text):
+            return None  # a paragraph followed by a '---' rule parses as a heading; the author meant a rule
+        return text, None
 
     return _split_on(src, is_q)
 

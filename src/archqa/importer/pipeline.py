@@ -159,6 +159,8 @@ def _fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
             elif current == "answer" and label.lower() in LABELS:
                 if rest:
                     answer.append(rest)
+            elif current == "answer" and b.setext:
+                answer.append(b.inline.strip())  # most likely a paragraph above a '---' rule
             elif current == "answer":
                 answer.append(b.raw if b.kind != "heading" else f"**{label}**")
             continue
