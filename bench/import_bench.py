@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from archqa.formats.blocks import markdown
 from archqa.importer import import_paths
 from archqa.model import Difficulty, Provenance, Question
 from archqa.store import Store, StoredQuestion
@@ -167,23 +169,36 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def measure_import(name: str, corpus: Path, size: int, repeat: int) -> None:
-    """Best of ``repeat`` runs of a bare markdown-it-py parse and of an import into a new store, alternating."""
+    """Best of ``repeat`` runs of a bare markdown-it-py parse and of an import into a new store, alternating.
+
+    Also prints, as context for the floor, archqa's own block parse of the same files (inline parsing off)
+    and the CPU time the best import used in this process and in its workers.
+    """
     files = sorted(corpus.iterdir())
     md = MarkdownIt("commonmark").enable("table")
-    parses, imports = [], []
+    parses, blocks, imports, cpus = [], [], [], []
     n_imported, n_files = 0, len(files)
     for r in range(repeat):
+        texts = [f.read_text() for f in files]
         t0 = time.perf_counter()
-        for f in files:
-            md.parse(f.read_text())
+        for text in texts:
+            md.parse(text)
         parses.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for text in texts:
+            markdown().parse(text)
+        blocks.append(time.perf_counter() - t0)
         with Store.open(corpus.parent / f"{corpus.name}-{r}.db") as store:
+            c0, k0 = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             report = import_paths([str(corpus)], store)
             imports.append(time.perf_counter() - t0)
+            k1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append((time.process_time() - c0, k1.ru_utime + k1.ru_stime - k0.ru_utime - k0.ru_stime))
             n_imported = store.stats()["questions"]
         assert not report.failed, report.failed[:3]
     t_parse, t_import = min(parses), min(imports)
+    main_cpu, worker_cpu = cpus[imports.index(t_import)]
     mbs = size / 1e6 / t_import
     print(f"import, {name} corpus: {size / 1e6:.1f} MB in {n_files} files, {n_imported:,} questions "
           f"({size / max(n_imported, 1) / 1e3:.1f} KB each): best of {repeat} {t_import:.2f} s "
@@ -192,6 +207,8 @@ def measure_import(name: str, corpus: Path, size: int, repeat: int) -> None:
     print(f"  bare markdown-it-py parse of the same files: best {t_parse:.2f} s = {size / 1e6 / t_parse:.1f} MB/s; "
           f"import throughput ratio {t_parse / t_import:.2f} (target >= 0.7: "
           f"{'met' if t_parse / t_import >= 0.7 else 'NOT met'})")
+    print(f"  context: archqa's block parse (inline off) best {min(blocks):.2f} s; the best import used "
+          f"{main_cpu:.2f} s CPU in the writer and {worker_cpu:.2f} s in the workers")
 
 
 def main() -> None:
