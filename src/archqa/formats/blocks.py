@@ -18,7 +18,8 @@ def markdown() -> MarkdownIt:
     Readers work on the block structure and the raw source of each inline span, so
     inline tokenizing (emphasis, links), more than half of a full parse, is switched off.
     """
-    md = MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
+    # text_join only merges the children of inline tokens, which are never made here.
+    md = MarkdownIt("commonmark", {"html": True}).enable("table").disable(["inline", "text_join"])
     md.core.ruler.at("normalize", _normalize)
     return md
 
