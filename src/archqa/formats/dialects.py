@@ -97,13 +97,13 @@ def detect(src: SourceText) -> tuple[Reader, float]:
     return best, conf
 
 
-_LEAD_SYMBOLS = re.compile(r"^[^\w\s\"'`(\[<*_]+\s*")
+LEAD_SYMBOLS = re.compile(r"^[^\w\s\"'`(\[<*_]+\s*")
 """Emoji, bullets and arrows some banks put before a heading's text ('🔹 1. What is ...')."""
 
 
 def heading_text(b: Block) -> str:
     """A heading's text without its marks or leading decoration."""
-    return _LEAD_SYMBOLS.sub("", b.heading_text)
+    return LEAD_SYMBOLS.sub("", b.heading_text)
 
 
 def number_of(text: str) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from archqa.errors import ArchqaError, InputError
 from archqa.formats.blocks import Block, heading_label, parse_blocks
-from archqa.formats.dialects import SourceText, detect, readers
+from archqa.formats.dialects import LEAD_SYMBOLS, SourceText, detect, readers
 from archqa.formats.house import read_text_document
 from archqa.formats.source import decode
 from archqa.importer.enrich import classify_cluster, classify_difficulty, repair_text, stub_reason, tags_from
@@ -80,9 +80,9 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[FileResult]]:
     return unique, missing
 
 
-def _qid(path: str, title: str, norm: str | None = None) -> str:
+def _qid(path: str, title: str) -> str:
     """A stable id: the first words of the title and a hash of the file and the title."""
-    norm = normalize_title(title) if norm is None else norm
+    norm = normalize_title(title)
     slug = "-".join(norm.split()[:6]) or "q"
     digest = hashlib.sha1((path + "\0" + norm).encode()).hexdigest()[:8]
     return f"{slug}-{digest}"
@@ -217,7 +217,6 @@ def _looks_like_drawing(content: str) -> bool:
 
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=[^\s*_])(.+?)(?<=[^\s*_])\3(?![\w*])")
 _TITLE_NUMBER = re.compile(r"^(?:Q(?:uestion)?\s*(\d+(?:\.\d+)*)?\s*[.):]|(\d+(?:\.\d+)*)[.):])\s+(?=\S)", re.I)
-_TITLE_LEAD = re.compile(r"^[^\w\s\"'`(\[<]+\s*")
 
 
 def clean_title(raw: str) -> tuple[str, int | None]:
@@ -227,7 +226,7 @@ def clean_title(raw: str) -> tuple[str, int | None]:
     if "*" in title or "_" in title:
         title = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), title)
     if title and not title[0].isalpha():
-        title = _TITLE_LEAD.sub("", title)
+        title = LEAD_SYMBOLS.sub("", title)
     number = None
     m = _TITLE_NUMBER.match(title) if title[:1].isdigit() or title[:1] in "Qq" else None
     if m:
