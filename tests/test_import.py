@@ -311,6 +311,29 @@ def test_import_lists_the_duplicates_it_found(tmp_path: Path) -> None:
     assert [f["status"] for f in data["files"]] == ["unchanged", "unchanged", "imported"]
 
 
+def test_a_reader_failing_on_one_file_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archqa.formats import dialects
+
+    (tmp_path / "a.md").write_text("Q: What is a lease?\nA: A lock that expires.\n\nQ: b?\nA: c.\n")
+    (tmp_path / "b.md").write_text("**1. What is odd?**\n\nThis file trips the reader.\n\n**2. Why?**\n\nBecause.\n")
+    real = dialects._bold_read
+
+    def broken(src: dialects.SourceText) -> list[dialects.RawQuestion]:
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(dialects, "_bold_read", broken)
+    dialects._READERS.clear()  # re-register the built-in readers with the broken one
+    try:
+        with Store.open(tmp_path / "s.db") as store:
+            report = import_paths([str(tmp_path)], store)
+            assert store.stats()["questions"] == 2
+    finally:
+        monkeypatch.setattr(dialects, "_bold_read", real)
+        dialects._READERS.clear()
+    assert [(Path(f.path).name, f.status) for f in report.files] == [("a.md", "imported"), ("b.md", "failed")]
+    assert "b.md: archqa could not read this file (IndexError: list index out of range)" in report.files[1].error
+
+
 def test_bad_files_are_reported_and_the_others_import(tmp_path: Path) -> None:
     (tmp_path / "good.md").write_text("Q: What is a lease?\nA: A lock that expires.\n\nQ: b?\nA: c.\n")
     (tmp_path / "binary.md").write_bytes(b"\x89PNG\x00\x00\x01")

@@ -362,6 +362,11 @@ def _parse_file(shown: str, path: str, data: bytes, sha: str, dialect: str | Non
         out.repaired, out.unrepaired = fixed.repaired, fixed.unrepaired
     except ArchqaError as exc:
         out.error = str(exc)
+    except Exception as exc:  # a reader bug on an unusual file must not stop the other files
+        out.error = (
+            f"{shown}: archqa could not read this file ({type(exc).__name__}: {exc}); the other files are imported."
+            " Please report it with the file, or force another reader with --dialect"
+        )
     return out
 
 
