@@ -22,7 +22,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from archqa.errors import GraderError
 from archqa.text import STOPWORDS, stem, words
@@ -42,21 +42,40 @@ def suggest_rating(share: float) -> int:
     return 4
 
 
+Verdict = Literal["covered", "missing", "unsure"]
+"""A grader's verdict on one key point. ``unsure`` earns no credit, like ``missing``, and says why in ``reason``."""
+
+VERDICTS: tuple[Verdict, ...] = ("covered", "missing", "unsure")
+
+
 @dataclass(frozen=True)
 class PointGrade:
-    """How well an answer covers one key point."""
+    """A grader's verdict on one key point, with the span of the answer that is its evidence."""
 
     point: str
     score: float
-    """0..1: the lexical grader's share of the point's terms found, the embedding grader's best cosine similarity."""
-    covered: bool
+    """0..1: how strongly the best span of the answer makes the point (the grader's own scale)."""
+    verdict: Verdict = "missing"
     evidence: str = ""
-    """What matched: the point's terms found in the answer, or the answer sentence closest to the point."""
+    """The span of the user's own answer, quoted verbatim, that makes (or, for a contradiction, denies) the point.
+    Empty when nothing in the answer bears on it. A ``covered`` verdict always has evidence."""
+    reason: str = ""
+    """Why, in a few words: "paraphrase", "negated: 'never'", "keyword list, not prose", "no span close enough"..."""
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict {self.verdict!r}: use one of {', '.join(VERDICTS)}")
+        if self.verdict == "covered" and not self.evidence.strip():
+            raise ValueError("a covered key point needs evidence: the span of the answer that makes it")
+
+    @property
+    def covered(self) -> bool:
+        return self.verdict == "covered"
 
 
 @dataclass(frozen=True)
 class Grade:
-    """The per-point grades of one answer and the share of points it covers."""
+    """The per-point verdicts on one answer and the share of points it covers."""
 
     grader: str
     points: tuple[PointGrade, ...]
@@ -64,6 +83,10 @@ class Grade:
     @property
     def covered(self) -> int:
         return sum(p.covered for p in self.points)
+
+    @property
+    def unsure(self) -> int:
+        return sum(p.verdict == "unsure" for p in self.points)
 
     @property
     def total(self) -> int:
@@ -83,7 +106,14 @@ class Grade:
     def to_json(self) -> list[dict[str, object]]:
         """The per-point results as stored with a review."""
         return [
-            {"point": p.point, "covered": p.covered, "score": round(p.score, 3), "evidence": p.evidence}
+            {
+                "point": p.point,
+                "verdict": p.verdict,
+                "covered": p.covered,
+                "score": round(p.score, 3),
+                "evidence": p.evidence,
+                "reason": p.reason,
+            }
             for p in self.points
         ]
 
@@ -257,15 +287,24 @@ class LexicalGrader(Grader):
     description = "stemmed content-word overlap per key point (default; no extra dependency)"
 
     def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
-        have = set(grading_terms(answer))
+        from archqa.practice.spans import sentences
+
+        spans = sentences(answer)
+        span_terms = [set(grading_terms(s.text)) for s in spans]
+        have = set().union(*span_terms) if span_terms else set()
         out = []
         for point in key_points:
             want = grading_terms(point)
             if not want:
-                out.append(PointGrade(point, 0.0, False))
+                out.append(PointGrade(point, 0.0, "unsure", reason="the key point has no content words"))
                 continue
             found = [w for t, w in want.items() if _matches(t, have)]
             needed = max(min(COVER_MIN_TERMS, len(want)), math.ceil(COVER_SHARE * len(want)))
             score = len(found) / len(want)
-            out.append(PointGrade(point, score, len(found) >= needed, ", ".join(found)))
+            if len(found) < needed or not spans:
+                out.append(PointGrade(point, score, "missing", reason=f"{len(found)} of {len(want)} terms"))
+                continue
+            best = max(range(len(spans)), key=lambda i: sum(_matches(t, span_terms[i]) for t in want))
+            reason = f"terms found: {', '.join(found)}"
+            out.append(PointGrade(point, score, "covered", spans[best].text, reason))
         return Grade(self.name, tuple(out))
