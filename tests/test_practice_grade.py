@@ -107,5 +107,3 @@ def test_registry_lists_builtins_and_accepts_a_new_grader() -> None:
         del _GRADERS["always"]
     with pytest.raises(GraderError, match="unknown grader; choose one of lexical"):
         get_grader("nope")
-
-
