@@ -39,6 +39,7 @@ def cli() -> None:
 def _register() -> None:
     from archqa.cli import export as _export  # noqa: F401
     from archqa.cli import generate as _generate  # noqa: F401
+    from archqa.cli import grade as _grade  # noqa: F401
     from archqa.cli import practice as _practice  # noqa: F401
     from archqa.cli import store as _store  # noqa: F401
     from archqa.cli import validate as _validate  # noqa: F401

@@ -1,7 +1,9 @@
 """Importing this module registers archqa's built-in graders (through register_grader)."""
 
 from archqa.practice.grade import LexicalGrader, register_grader
+from archqa.practice.semantic import SemanticGrader
 
+register_grader(SemanticGrader.name, SemanticGrader)
 register_grader(LexicalGrader.name, LexicalGrader)
 
-__all__ = ["LexicalGrader"]
+__all__ = ["LexicalGrader", "SemanticGrader"]

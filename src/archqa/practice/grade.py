@@ -27,6 +27,9 @@ from typing import ClassVar, Literal
 from archqa.errors import GraderError
 from archqa.text import STOPWORDS, stem, words
 
+DEFAULT_GRADER = "semantic"
+"""The grader `archqa practice` and `archqa grade` use unless --grader says otherwise."""
+
 RATINGS: dict[int, str] = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 """FSRS ratings by number; ``again`` means not recalled, the other three recalled."""
 

@@ -1,0 +1,233 @@
+"""Checks a grader runs on the user's answer before it credits a key point: prose, polarity, contradiction.
+
+Each check is a small, explainable function over words, so a verdict can say
+why it refused credit ("negated: 'never'", "keyword list, not prose"). They
+are deliberately about kinds of text, not about any question: a keyword list
+is a keyword list whatever the topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from archqa.text import stem
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?(?:-[A-Za-z0-9]+)*")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens; contractions ("don't") and hyphenated words stay whole."""
+    return [m.group().lower().replace("’", "'") for m in _WORD.finditer(text)]
+
+
+# -- prose ------------------------------------------------------------------
+
+FUNCTION_WORDS = frozenset(
+    """a an the is are was were be been being am to of in on at for with by from into onto than that which who
+    whom whose it its we i you they he she this these those there their our my your can could will would should
+    shall may might must do does did has have had if when then because since so as while until unless after
+    before once where how why what whenever wherever also only just even still yet each every any all some
+    both either neither not no never don't doesn't isn't aren't won't can't cannot shouldn't wouldn't didn't
+    hasn't haven't i'd i'll i'm we'd we'll it's that's there's they're you'd let's via per""".split()
+)
+"""Words that glue a claim together; a run of nouns without any of them is a list, not a sentence."""
+
+_ITEM_SPLIT = re.compile(r"[,;/|•·+\n]|\s-\s|\s[-–—>→]+\s")
+
+
+def is_prose(text: str) -> bool:
+    """True when ``text`` reads as a claim, not a list of terms ("replicas, lag, primary, session").
+
+    A list of terms has several short items and (almost) no function words; a
+    terse claim ("route reads to the primary for a few seconds after a write")
+    has its glue. Fewer than three words is never prose: it names, it does not claim.
+    """
+    words = tokens(text)
+    if len(words) < 3:
+        return False
+    glue = sum(w in FUNCTION_WORDS for w in words)
+    items = [i for i in _ITEM_SPLIT.split(text) if re.search(r"\w", i)]
+    short_items = sum(len(tokens(i)) <= 3 for i in items)
+    if len(items) >= 3 and short_items >= 0.7 * len(items) and glue <= len(items) // 3:
+        return False
+    if glue == 0 and len(words) >= 3:
+        return bool(_VERB_HINT.search(text))
+    return True
+
+
+_VERB_HINT = re.compile(
+    r"\b(?:use|uses|using|route|routes|send|sends|keep|keeps|store|stores|make|makes|add|adds|put|puts|pin|pins|"
+    r"retry|retries|read|reads|write|writes|go|goes|fail|fails|avoid|avoids|need|needs|let|lets|give|gives|"
+    r"split|splits|move|moves|run|runs|cache|caches|wrap|wraps|drop|drops|reject|rejects|return|returns|"
+    r"prefer|prefers|[a-z]{3,}(?:ed|es|ize|ise|ify))\b",
+    re.IGNORECASE,
+)
+"""A sentence without glue words can still claim something when it has a verb: "Retry writes idempotently"."""
+
+
+# -- polarity ---------------------------------------------------------------
+
+NEGATORS = frozenset(
+    """not no never none nothing nobody nowhere neither nor without cannot can't don't doesn't didn't isn't
+    aren't wasn't weren't won't wouldn't shouldn't mustn't needn't hasn't haven't hadn't couldn't""".split()
+)
+"""Words that flip the claim they stand in."""
+NEGATING_PHRASES = (
+    "instead of",
+    "rather than",
+    "no need",
+    "not needed",
+    "unnecessary",
+    "pointless",
+    "useless",
+    "irrelevant",
+    "overkill",
+    "a myth",
+    "doesn't matter",
+    "does not matter",
+    "is a bad idea",
+    "bad idea",
+    "is wrong",
+    "avoid",
+    "avoids",
+    "skip",
+    "forget about",
+)
+"""Phrases that deny or reject what stands next to them ("use X instead of Y", "Y is overkill")."""
+_PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in NEGATING_PHRASES) + r")\b", re.IGNORECASE)
+
+
+def negations(text: str) -> list[str]:
+    """The negating words and phrases in ``text``, in order, as written (lower-case)."""
+    found = [w for w in tokens(text) if w in NEGATORS]
+    found += [m.group().lower() for m in _PHRASE_RE.finditer(text)]
+    return found
+
+
+def polarity(text: str) -> int:
+    """+1 for an affirmative claim, -1 for a negated one (an odd number of negations)."""
+    return -1 if len(negations(text)) % 2 else 1
+
+
+ANTONYMS: tuple[tuple[str, str], ...] = (
+    ("synchronous", "asynchronous"),
+    ("sync", "async"),
+    ("before", "after"),
+    ("increase", "decrease"),
+    ("increase", "reduce"),
+    ("raise", "lower"),
+    ("higher", "lower"),
+    ("more", "less"),
+    ("more", "fewer"),
+    ("strong", "eventual"),
+    ("strong", "weak"),
+    ("always", "never"),
+    ("stateless", "stateful"),
+    ("push", "pull"),
+    ("coupled", "decoupled"),
+    ("tight", "loose"),
+    ("horizontal", "vertical"),
+    ("optimistic", "pessimistic"),
+    ("safe", "unsafe"),
+    ("mutable", "immutable"),
+    ("small", "large"),
+    ("short", "long"),
+    ("fast", "slow"),
+    ("centralized", "decentralized"),
+    ("centralised", "decentralised"),
+    ("manual", "automatic"),
+    ("explicit", "implicit"),
+    ("add", "remove"),
+    ("enable", "disable"),
+    ("allow", "forbid"),
+    ("allow", "deny"),
+    ("accept", "reject"),
+    ("open", "closed"),
+    ("internal", "external"),
+    ("cheap", "expensive"),
+    ("static", "dynamic"),
+    ("online", "offline"),
+    ("upstream", "downstream"),
+    ("inside", "outside"),
+    ("first", "last"),
+    ("early", "late"),
+    ("include", "exclude"),
+    ("shared", "isolated"),
+    ("shared", "dedicated"),
+    ("global", "local"),
+    ("public", "private"),
+    ("success", "failure"),
+    ("correct", "incorrect"),
+    ("consistent", "inconsistent"),
+    ("idempotent", "non-idempotent"),
+    ("deterministic", "nondeterministic"),
+    ("deterministic", "non-deterministic"),
+    ("monolith", "microservices"),
+)
+"""Pairs whose swap turns a claim into its contradiction in the same vocabulary."""
+
+_ANTONYM: dict[str, set[str]] = {}
+for _a, _b in ANTONYMS:
+    _ANTONYM.setdefault(stem(_a), set()).add(stem(_b))
+    _ANTONYM.setdefault(stem(_b), set()).add(stem(_a))
+
+
+def stems(text: str) -> set[str]:
+    return {stem(w) for w in tokens(text)}
+
+
+def swapped_antonyms(point: str, span: str) -> list[tuple[str, str]]:
+    """(point word, span word) pairs where the span says the opposite word and not the point's own."""
+    p, s = stems(point), stems(span)
+    out = []
+    for w in sorted(p):
+        for opposite in sorted(_ANTONYM.get(w, ())):
+            if opposite in s and w not in s and opposite not in p:
+                out.append((w, opposite))
+    return out
+
+
+# -- whole-answer signals ------------------------------------------------------
+
+_IDK = re.compile(
+    r"\b(?:i\s+(?:do\s*n[o']?t|don't|dont)\s+know|no\s+idea|not\s+sure|i'm\s+not\s+sure|i\s+am\s+not\s+sure|"
+    r"never\s+(?:worked|used|heard)|no\s+clue|i\s+have\s+no\s+(?:idea|clue)|can't\s+remember|"
+    r"cannot\s+remember|don't\s+remember|not\s+familiar|no\s+experience)",
+    re.IGNORECASE,
+)
+
+
+def says_dont_know(answer: str) -> bool:
+    """True for "I don't know" answers: an admission and little else (a hedge inside a long answer is not one)."""
+    if not _IDK.search(answer):
+        return False
+    rest = _IDK.sub(" ", answer)
+    return len(tokens(rest)) <= 25
+
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}\b(?:rubric|instructions?|rules?|previous|above|prompt|"
+    r"grading|key\s+points?)\b"
+    r"|\b(?:mark|grade|score|treat|count|consider|rate|give)\b[^.!?\n]{0,60}\b(?:as\s+)?(?:covered|correct|full\s+(?:marks|"
+    r"credit|score)|easy|100\s*%|all\s+(?:the\s+)?(?:key\s+)?points)\b"
+    r"|\b(?:as\s+the\s+grader|you\s+are\s+(?:the|a)\s+grader|system\s*:|assistant\s*:|grader\s*:)",
+    re.IGNORECASE,
+)
+
+
+def is_instruction(text: str) -> bool:
+    """True when ``text`` speaks to the grader ("ignore the rubric", "mark every point covered"): it is data,
+    and it is never evidence for a point."""
+    return bool(_INSTRUCTION.search(text))
+
+
+def clauses(text: str) -> list[str]:
+    """A sentence cut at commas, colons, dashes and contrast words: the units a negation applies to."""
+    parts = re.split(r"[,:;—–]\s*|\s-\s|\s(?=(?:but|whereas|while|although|though|however|yet)\s)", text)
+    return [p.strip() for p in parts if p and re.search(r"\w", p)]
+
+
+def shared(a: Iterable[str], b: Sequence[str]) -> int:
+    bs = set(b)
+    return sum(x in bs for x in a)

