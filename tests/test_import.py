@@ -377,6 +377,7 @@ def test_schema_is_exactly_the_migrated_one(tmp_path: Path) -> None:
         "0003_practice",
         "0004_fts_automerge",
         "0005_title_terms",
+        "0006_review_points",
     ]
     assert fts_config.get("automerge") == 16
 

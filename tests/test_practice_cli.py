@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -25,9 +26,11 @@ GOOD_Q1 = (
     "I would use a bounded context around payment retries.\n"
     "Every wait is bounded by timeouts.\n"
     "The extra state has a cost in memory.\n"
-    "\n"
+    ".\n"
 )
 UNRELATED = "Bananas are yellow and the beach is warm.\n.\n"
+ACCEPT = "\n"
+"""Enter at the verdict prompt (or the rating prompt): accept."""
 
 
 @pytest.fixture(autouse=True)
@@ -47,10 +50,20 @@ def _db() -> sqlite3.Connection:
     return sqlite3.connect(os.environ["ARCHQA_DB"])
 
 
-def _reviews() -> list[tuple[str, int, int | None, float | None, str, str, str]]:
+def _reviews() -> list[tuple[str, int, int | None, float | None, float | None, str, str]]:
     with _db() as c:
         return c.execute(
-            "SELECT question_id, rating, suggested, grade, covered, answer, due FROM reviews ORDER BY id"
+            "SELECT question_id, rating, suggested, grade, confirmed, answer, due FROM reviews ORDER BY id"
+        ).fetchall()
+
+
+def _points(review: int) -> list[tuple[str, str, str, int | None]]:
+    """(point, grader's verdict, evidence, user's verdict) of the n-th review (from 1)."""
+    with _db() as c:
+        return c.execute(
+            "SELECT point, verdict, evidence, user_covered FROM review_points WHERE review_id ="
+            " (SELECT id FROM reviews ORDER BY id LIMIT 1 OFFSET ?) ORDER BY ord",
+            (review - 1,),
         ).fetchall()
 
 
@@ -75,78 +88,114 @@ def _age(days: float) -> None:
             c.execute("UPDATE reviews SET reviewed_at=?, due=? WHERE id=?", (back(at), back(due), rid))
 
 
+def _flat(text: str) -> str:
+    """Output with its wrapping undone: every run of white space one space."""
+    return " ".join(text.split())
+
+
 def _items(stdout: str) -> list[str]:
     """The "[n/N] kind · topic · difficulty" lines of a session."""
     return [line for line in stdout.splitlines() if line.startswith("[")]
 
 
 def test_a_session_grades_shows_the_model_answer_and_stores_the_rating(set_file: Path) -> None:
-    r = run_cli("practice", str(set_file), "--new", "2", stdin=GOOD_Q1 + "\n" + UNRELATED + "h\n")
+    stdin = GOOD_Q1 + ACCEPT + ACCEPT + UNRELATED + ACCEPT + "h\n"
+    r = run_cli("practice", str(set_file), "--new", "2", stdin=stdin)
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert _items(out) == [
         "[1/2] new · Structural Architecture · Foundational",
-        "[2/2] new · Structural Architecture · Intermediate",
+        "[2/2] new · Data Architecture · Advanced",  # new questions take turns by cluster
     ]
     assert f"Q: {QS[0].title}" in out
     assert "Key points covered: 3/3 (100%, lexical grader)" in out
-    assert f"  ✓ {QS[0].key_points[0]}" in out
+    assert f"  1 ✓ {QS[0].key_points[0]}\n      “I would use a bounded context around payment retries.”" in out
     assert "Key points covered: 0/3 (0%, lexical grader)" in out
-    assert f"  ✗ {QS[1].key_points[1]}" in out
-    assert f"Key insight: {QS[0].key_insight}" in out and "Model answer:\n" + QS[0].answer in out
-    assert "Enter = easy" in out and "Enter = again" in out
+    assert f"  2 ✗ {QS[3].key_points[1]}" in out
+    flat = _flat(out)
+    assert f"Key insight: {QS[0].key_insight}" in flat and "Model answer: " + " ".join(QS[0].answer.split()) in flat
+    assert "that suggests easy" in out and "Enter = easy" in out and "Enter = again" in out
     assert "Saved: easy. Next review in " in out and "Saved: hard. Next review in " in out
     assert "Session over: 2 reviews saved (easy 1, hard 1)." in out
+    # Wrapped to 80 columns (no terminal): prompts, echoed by no terminal here, are left out of the count.
+    shown = re.sub(r"(?:verdicts|rating)?> ", "", out)
+    assert all(len(line) <= 80 for line in shown.splitlines() if not line.startswith(str(set_file)))
+    assert "Loading the grader…" in r.stderr
     rows = _reviews()
-    assert [(q, rating, suggested, grade) for q, rating, suggested, grade, *_ in rows] == [
-        (QS[0].id, 4, 4, 1.0),
-        (QS[1].id, 2, 1, 0.0),
+    assert [(q, rating, suggested, grade, confirmed) for q, rating, suggested, grade, confirmed, *_ in rows] == [
+        (QS[0].id, 4, 4, 1.0, 1.0),
+        (QS[3].id, 2, 1, 0.0, 0.0),
     ]
-    covered = json.loads(rows[1][4])
-    assert [p["point"] for p in covered] == QS[1].key_points and not any(p["covered"] for p in covered)
-    assert (
-        rows[0][5].startswith("I would use a bounded context")
-        and rows[1][5] == "Bananas are yellow and the beach is warm."
-    )
+    assert [(p, v, u) for p, v, _, u in _points(1)] == [(k, "covered", 1) for k in QS[0].key_points]
+    assert [(p, v, e, u) for p, v, e, u in _points(2)] == [(k, "missing", "", 0) for k in QS[3].key_points]
+    assert rows[0][5] == GOOD_Q1.removesuffix("\n.\n") and rows[1][5] == "Bananas are yellow and the beach is warm."
     with _db() as c:
         cards = dict(c.execute("SELECT question_id, due FROM cards").fetchall())
         reviewed = dict(c.execute("SELECT question_id, reviewed_at FROM reviews").fetchall())
-    assert set(cards) == {QS[0].id, QS[1].id}
+    assert set(cards) == {QS[0].id, QS[3].id}
     assert all(parse_stamp(cards[q]) > parse_stamp(reviewed[q]) for q in cards)
     assert parse_stamp(cards[QS[0].id]) - parse_stamp(reviewed[QS[0].id]) >= timedelta(days=1)  # easy: days
 
 
+def test_blank_lines_stay_in_the_answer_and_flips_set_the_suggested_rating(set_file: Path) -> None:
+    answer = (
+        "I would use a bounded context around payment retries.\n"
+        "\n"
+        "Every wait is bounded by timeouts.\n"
+        "\n"
+        "\n"
+        "The extra state has a cost in memory.\n"
+    )
+    # Flip 1 and 3, change my mind about 3, then accept: one of three confirmed, which suggests hard.
+    stdin = answer + ".\n" + "1 3\n" + "3\n" + "zz\n" + "7\n" + ACCEPT + "maybe\n" + ACCEPT
+    r = run_cli("practice", str(set_file), "--limit", "1", stdin=stdin)
+    assert r.returncode == 0, r.stderr
+    assert "Key points covered: 3/3" in r.stdout
+    assert "Your verdicts: 1 of 3 covered." in r.stdout and "Your verdicts: 2 of 3 covered." in r.stdout
+    assert "'zz': type key-point numbers (1-3) to flip, or Enter to accept" in r.stdout
+    assert "there is no key point 7; type numbers from 1 to 3" in r.stdout
+    assert "'maybe' is not a rating" in r.stdout
+    assert "You confirmed 2 of 3 key points (67%): that suggests good." in r.stdout
+    assert "Saved: good." in r.stdout
+    rows = _reviews()
+    assert [(rating, suggested, grade) for _, rating, suggested, grade, *_ in rows] == [(3, 3, 1.0)]
+    assert rows[0][4] == pytest.approx(2 / 3) and rows[0][5] == answer.rstrip("\n")
+    assert [(v, u) for _, v, _, u in _points(1)] == [("covered", 0), ("covered", 1), ("covered", 1)]
+
+
 def test_ratings_typed_as_numbers_letters_or_words_and_skip(set_file: Path) -> None:
-    stdin = "a\n\n1\n" + "b\n\nmaybe\ng\n" + "c\n\ns\n" + "d\n\nEASY\n"
-    r = run_cli("practice", str(set_file), "--new", "4", stdin=stdin)
+    stdin = "a\n.\n\n1\n" + "b\n.\n\nmaybe\ng\n" + "c\n.\n\ns\n" + "d\n.\ns\n" + "e\n.\n\nEASY\n"
+    r = run_cli("practice", str(set_file), "--new", "5", stdin=stdin)
     assert r.returncode == 0, r.stderr
     assert "'maybe' is not a rating; type 1-4, a/h/g/e or again/hard/good/easy" in r.stdout
-    assert "Skipped: nothing saved." in r.stdout
-    assert [(q, rating) for q, rating, *_ in _reviews()] == [(QS[0].id, 1), (QS[1].id, 3), (QS[3].id, 4)]
+    assert r.stdout.count("Skipped: nothing saved.") == 2  # at the rating prompt, and at the verdict prompt
+    # New questions in turn by cluster: Q1 (structural), Q4 (data), Q2, Q5, Q3.
+    assert [(q, rating) for q, rating, *_ in _reviews()] == [(QS[0].id, 1), (QS[3].id, 3), (QS[2].id, 4)]
 
 
 def test_due_questions_come_first_and_the_daily_new_limit_holds(set_file: Path) -> None:
-    r = run_cli("practice", str(set_file), "--new", "2", stdin="x\n\ng\ny\n\ng\n")
+    r = run_cli("practice", str(set_file), "--new", "2", stdin="x\n.\n\ng\ny\n.\n\ng\n")
     assert r.returncode == 0 and len(_reviews()) == 2
     # Same day: both new questions are used up and nothing is due yet.
     r = run_cli("practice", str(set_file), "--new", "2", stdin="")
     assert r.returncode == 0
-    assert "2 of 2 new introduced today" in r.stdout and "Nothing to practise now." in r.stdout
-    assert "Next due in " in r.stdout and "Raise --new" in r.stdout
+    flat = _flat(r.stdout)  # wrapped to 80 columns
+    assert "2 of 2 new introduced today" in flat and "Nothing to practise now." in flat
+    assert "Next due in " in flat and "Raise --new" in flat
     # A higher limit admits exactly the difference.
-    r = run_cli("practice", str(set_file), "--new", "3", stdin="z\n\nq\n")
+    r = run_cli("practice", str(set_file), "--new", "3", stdin="z\n.\nq\n")
     assert _items(r.stdout) == ["[1/1] new · Structural Architecture · Intermediate"]
-    assert f"Q: {QS[2].title}" in r.stdout and len(_reviews()) == 2
+    assert f"Q: {QS[1].title}" in r.stdout and len(_reviews()) == 2
     # A day later both are due: they come first, then today's new questions.
     _age(1)
     r = run_cli("practice", str(set_file), "--new", "2", stdin="")
     assert r.returncode == 0
-    assert "2 due, 3 never seen (0 of 2 new introduced today)" in r.stdout
+    assert "2 due, 3 never seen (0 of 2 new introduced today)" in _flat(r.stdout)
     items = _items(r.stdout)
     assert [i.split(" · ")[0] for i in items] == ["[1/4] due"]  # stdin ended after the first question
-    r = run_cli("practice", str(set_file), "--new", "2", stdin="a\n\ng\n" * 4)
+    r = run_cli("practice", str(set_file), "--new", "2", stdin="a\n.\n\ng\n" * 4)
     assert [i.split(" · ")[0] for i in _items(r.stdout)] == ["[1/4] due", "[2/4] due", "[3/4] new", "[4/4] new"]
-    assert [q for q, *_ in _reviews()][2:] == [QS[0].id, QS[1].id, QS[2].id, QS[3].id]
+    assert [q for q, *_ in _reviews()][2:] == [QS[0].id, QS[3].id, QS[1].id, QS[4].id]
 
 
 def test_filters_and_limit(set_file: Path) -> None:
@@ -170,7 +219,7 @@ def test_filters_and_limit(set_file: Path) -> None:
 
 
 def test_the_bundled_bank_is_the_default_source() -> None:
-    r = run_cli("practice", "--limit", "1", stdin=".\n\n")
+    r = run_cli("practice", "--limit", "1", stdin=".\n\n\n")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("bank: 108 questions; 0 due, 108 never seen")
     assert "Key points covered: 0/" in r.stdout and "Saved: again." in r.stdout
@@ -180,7 +229,7 @@ def test_the_bundled_bank_is_the_default_source() -> None:
 def test_the_store_is_a_source(tmp_path: Path) -> None:
     assert run_cli("import", str(Path(__file__).parent / "fixtures" / "dialects")).returncode == 0
     imported = json.loads(run_cli("stats", "--format", "json").stdout)["questions"]
-    r = run_cli("practice", "store", "--limit", "2", stdin="leases expire\n\n\ng\nx\n\n3\n")
+    r = run_cli("practice", "store", "--limit", "2", stdin="leases expire\n.\n\ng\nx\n.\n3\n")
     assert r.returncode == 0, r.stderr
     assert imported > 10 and r.stdout.startswith(f"store: {imported} questions")
     # These imported questions have neither key points nor a key insight: no grade, no suggested rating.
@@ -190,7 +239,7 @@ def test_the_store_is_a_source(tmp_path: Path) -> None:
 
 
 def test_stats_shows_reviews_retention_and_due_days(set_file: Path) -> None:
-    run_cli("practice", str(set_file), "--new", "3", stdin=GOOD_Q1 + "\n" + UNRELATED + "\n" + "z\n\nq\n")
+    run_cli("practice", str(set_file), "--new", "3", stdin=GOOD_Q1 + "\n\n" + UNRELATED + "\n\n" + "z\n.\nq\n")
     data = json.loads(run_cli("stats", "--format", "json").stdout)
     p = data["practice"]
     assert (p["reviews"], p["reviews_30d"], p["cards"]) == (2, 2, 2)
@@ -230,7 +279,7 @@ def _wait_for_reviews(n: int, proc: subprocess.Popen[str]) -> None:
 
 
 def test_end_of_input_mid_answer_keeps_completed_reviews(set_file: Path) -> None:
-    r = run_cli("practice", str(set_file), stdin=GOOD_Q1 + "g\n" + "half an answer with no end")
+    r = run_cli("practice", str(set_file), stdin=GOOD_Q1 + ACCEPT + "g\n" + "half an answer with no end")
     assert r.returncode == 0, r.stderr
     assert "Session over: 1 review saved (good 1)." in r.stdout
     assert [q for q, *_ in _reviews()] == [QS[0].id]
@@ -240,7 +289,7 @@ def test_end_of_input_mid_answer_keeps_completed_reviews(set_file: Path) -> None
 def test_a_signal_mid_session_keeps_completed_reviews(set_file: Path, sig: signal.Signals) -> None:
     proc = _start(set_file)
     assert proc.stdin is not None
-    proc.stdin.write(GOOD_Q1 + "g\n" + "the second answer has begun\n")
+    proc.stdin.write(GOOD_Q1 + ACCEPT + "g\n" + "the second answer has begun\n")
     proc.stdin.flush()
     _wait_for_reviews(1, proc)
     time.sleep(0.3)

@@ -192,15 +192,24 @@ def list_(
 
 @cli.command()
 @click.argument("question_id")
+@click.option(
+    "--history",
+    is_flag=True,
+    help="Show your past answers to the question instead, oldest first: date, rating and each key point's "
+    "verdict (the grader's and yours). Works for bank questions too.",
+)
 @db_option
 @format_option
 @handle_errors
-def show(question_id: str, db: Path | None, fmt: str) -> None:
-    """Show one stored question with its classification, flags, duplicates and source."""
+def show(question_id: str, history: bool, db: Path | None, fmt: str) -> None:
+    """Show one stored question with its classification, flags, duplicates and source (or --history)."""
     from archqa.errors import ConfigError
     from archqa.formats.house import write_question
     from archqa.store import Store
 
+    if history:
+        _show_history(question_id, db, fmt)
+        return
     with Store.open(db) as store:
         info = store.get(question_id)
     if info is None:
@@ -223,6 +232,28 @@ def show(question_id: str, db: Path | None, fmt: str) -> None:
         click.echo(f"flags: {', '.join(info['flags'])}")  # type: ignore[arg-type]
     for d in info["duplicates"]:  # type: ignore[attr-defined]
         click.echo(f"duplicate ({d['kind']}, {d['similarity']}): {d['id']}")
+
+
+def _show_history(question_id: str, db: Path | None, fmt: str) -> None:
+    from archqa.cli.term import width
+    from archqa.errors import ConfigError
+    from archqa.practice import PracticeLog
+    from archqa.practice.progress import find_question, history_json, history_lines
+    from archqa.store import Store
+
+    with Store.open(db) as store:
+        reviews = PracticeLog(store).history(question_id)
+        question = find_question(store, question_id)
+    if question is None and not reviews:
+        raise ConfigError(
+            f"no question with id {question_id!r} in the store or the bank, and no answers to it; find ids with "
+            "`archqa search` or `list`"
+        )
+    if fmt == "json":
+        click.echo(json.dumps(history_json(question_id, question, reviews), indent=2, ensure_ascii=False))
+        return
+    for line in history_lines(question_id, question, reviews, width()):
+        click.echo(line)
 
 
 @cli.command()

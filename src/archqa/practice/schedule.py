@@ -1,23 +1,25 @@
 """FSRS scheduling over the store: a card per question, a review log, and the figures `archqa stats` shows.
 
 Cards and reviews live in the store's ``cards`` and ``reviews`` tables
-(migration ``0003_practice``). Each review is written, with the card it
-updates, in one transaction at the moment it is rated, so a session that is
-interrupted loses no review that was completed.
+(migration ``0003_practice``), each review's key points in ``review_points``
+(migration ``0006_review_points``): the grader's verdict, score, evidence and
+reason, and the user's own verdict. Each review is written, with the card it
+updates and its points, in one transaction at the moment it is rated, so a
+session that is interrupted loses no review that was completed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import fsrs
 
 from archqa.errors import ConfigError
-from archqa.practice.grade import RATINGS, Grade
+from archqa.practice.grade import RATINGS, Grade, Verdict, suggest_rating
 from archqa.store import Store
 
 
@@ -65,6 +67,83 @@ class Review:
     """When the question is due next."""
     first: bool
     """True when this review introduced the question."""
+    confirmed: float | None = None
+    """The share of key points the user confirmed as covered (None: no key points, or not confirmed)."""
+
+
+def confirmed_share(confirmed: Sequence[bool]) -> float | None:
+    """The share of key points confirmed as covered, or None when there are none."""
+    return sum(map(bool, confirmed)) / len(confirmed) if confirmed else None
+
+
+@dataclass(frozen=True)
+class ReviewPoint:
+    """One key point of a stored review: the grader's verdict with its evidence, and the user's verdict."""
+
+    point: str
+    verdict: Verdict
+    """The grader's verdict."""
+    score: float
+    evidence: str
+    """The span of the answer the grader quoted."""
+    reason: str
+    user_covered: bool | None
+    """The user's verdict after confirming or flipping (None: not confirmed)."""
+
+    @property
+    def covered(self) -> bool:
+        """The user's verdict when there is one, else the grader's."""
+        return self.user_covered if self.user_covered is not None else self.verdict == "covered"
+
+    @property
+    def flipped(self) -> bool:
+        """True when the user changed the grader's verdict."""
+        return self.user_covered is not None and self.user_covered != (self.verdict == "covered")
+
+
+@dataclass(frozen=True)
+class StoredReview:
+    """A review as stored: the rating, the answer, the grader's and the user's verdict on each key point."""
+
+    id: int
+    question_id: str
+    reviewed_at: datetime
+    rating: int
+    suggested: int | None
+    grade: float | None
+    """The share of key points the grader found covered."""
+    confirmed: float | None
+    """The share the user confirmed as covered (None: not confirmed, or no key points)."""
+    grader: str
+    answer: str
+    duration_ms: int
+    due: datetime
+    points: tuple[ReviewPoint, ...]
+
+    @property
+    def coverage(self) -> float | None:
+        """The confirmed share when there is one, else the grader's."""
+        return self.confirmed if self.confirmed is not None else self.grade
+
+
+@dataclass(frozen=True)
+class PointJudgement:
+    """A key point of a review with the grader's verdict and the user's: what ``grade --audit --from-reviews``
+    measures a grader against."""
+
+    question_id: str
+    point: str
+    grader: str
+    """The grader that judged it when the review was saved."""
+    grader_verdict: Verdict
+    user_covered: bool
+    evidence: str
+    reason: str
+    score: float
+    answer: str
+    """The user's whole answer, so another grader can judge it again."""
+    reviewed_at: datetime
+    review_id: int
 
 
 class PracticeLog:
@@ -101,18 +180,86 @@ class PracticeLog:
         """New questions introduced since local midnight: what the daily new limit counts."""
         return self.introduced_since(local_midnight(now or utcnow()))
 
-    def history(self, question_id: str) -> list[dict[str, object]]:
-        """Every stored review of a question, oldest first."""
-        cur = self.db.execute(
-            "SELECT reviewed_at, rating, suggested, grade, grader, covered, answer, duration_ms, due FROM reviews"
-            " WHERE question_id=? ORDER BY reviewed_at, id",
-            (question_id,),
+    def history(self, question_id: str) -> list[StoredReview]:
+        """Every stored review of a question, oldest first, with its key points."""
+        return self._reviews("WHERE r.question_id=?", (question_id,))
+
+    def point_judgements(self, grader: str | None = None) -> list[PointJudgement]:
+        """Every key point the user confirmed or flipped, with the grader's verdict on it, oldest review first.
+
+        ``grader`` keeps only reviews graded by that grader. Points the user did not
+        confirm (reviews saved by a caller that passed no ``confirmed``) are left out.
+        """
+        sql = (
+            "SELECT r.id, r.question_id, r.reviewed_at, r.grader, r.answer, p.point, p.verdict, p.score,"
+            " p.evidence, p.reason, p.user_covered FROM review_points p JOIN reviews r ON r.id = p.review_id"
+            " WHERE p.user_covered IS NOT NULL"
         )
-        cols = [c[0] for c in cur.description]
-        rows = [dict(zip(cols, r)) for r in cur]
-        for r in rows:
-            r["covered"] = json.loads(str(r["covered"]))
-        return rows
+        args: tuple[str, ...] = ()
+        if grader is not None:
+            sql += " AND r.grader = ?"
+            args = (grader,)
+        sql += " ORDER BY r.reviewed_at, r.id, p.ord"
+        return [
+            PointJudgement(
+                question_id=qid,
+                point=point,
+                grader=name,
+                grader_verdict=verdict,
+                user_covered=bool(user),
+                evidence=evidence,
+                reason=reason,
+                score=score,
+                answer=answer,
+                reviewed_at=parse_stamp(at),
+                review_id=rid,
+            )
+            for rid, qid, at, name, answer, point, verdict, score, evidence, reason, user in self.db.execute(sql, args)
+        ]
+
+    def reviews(self, since: datetime | None = None) -> list[StoredReview]:
+        """Every stored review (at or after ``since``), oldest first, with its key points."""
+        if since is None:
+            return self._reviews("", ())
+        return self._reviews("WHERE r.reviewed_at >= ?", (stamp(since),))
+
+    def _reviews(self, where: str, args: tuple[str, ...]) -> list[StoredReview]:
+        cur = self.db.execute(
+            "SELECT r.id, r.question_id, r.reviewed_at, r.rating, r.suggested, r.grade, r.confirmed, r.grader,"
+            f" r.answer, r.duration_ms, r.due FROM reviews r {where} ORDER BY r.reviewed_at, r.id",
+            args,
+        )
+        rows = cur.fetchall()
+        points: dict[int, list[ReviewPoint]] = {}
+        ids = [r[0] for r in rows]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for rid, point, verdict, score, evidence, reason, user in self.db.execute(
+                "SELECT review_id, point, verdict, score, evidence, reason, user_covered FROM review_points"
+                f" WHERE review_id IN ({marks}) ORDER BY review_id, ord",
+                chunk,
+            ):
+                points.setdefault(rid, []).append(
+                    ReviewPoint(point, verdict, score, evidence, reason, None if user is None else bool(user))
+                )
+        return [
+            StoredReview(
+                id=rid,
+                question_id=qid,
+                reviewed_at=parse_stamp(at),
+                rating=rating,
+                suggested=suggested,
+                grade=grade,
+                confirmed=confirmed,
+                grader=grader,
+                answer=answer,
+                duration_ms=duration,
+                due=parse_stamp(due),
+                points=tuple(points.get(rid, ())),
+            )
+            for rid, qid, at, rating, suggested, grade, confirmed, grader, answer, duration, due in rows
+        ]
 
     # -- writing ---------------------------------------------------------
     def record(
@@ -121,13 +268,31 @@ class PracticeLog:
         rating: int,
         *,
         grade: Grade | None = None,
+        confirmed: Sequence[bool] | None = None,
         answer: str = "",
         duration_ms: int = 0,
         now: datetime | None = None,
     ) -> Review:
-        """Apply a rating to the question's card and store the review, in one committed transaction."""
+        """Apply a rating to the question's card and store the review, in one committed transaction.
+
+        ``grade`` is the grader's verdict on each key point; ``confirmed`` the user's
+        (True: covered), one per point of ``grade``, after confirming or flipping them.
+        Both are stored, in ``review_points``. The stored suggested rating follows the
+        confirmed coverage when there is one, else the grader's.
+        """
         if rating not in RATINGS:
             raise ConfigError(f"rating {rating!r}: use 1 (again), 2 (hard), 3 (good) or 4 (easy)")
+        points = grade.points if grade else ()
+        if confirmed is not None and len(confirmed) != len(points):
+            raise ConfigError(
+                f"{len(confirmed)} confirmed verdicts for {len(points)} graded key points: pass one per point of"
+                " the grade"
+            )
+        share = confirmed_share(confirmed) if confirmed is not None else None
+        if share is not None:
+            suggested: int | None = suggest_rating(share)
+        else:
+            suggested = grade.suggested if grade else None
         at = (now or utcnow()).astimezone(UTC)
         db = self.db
         db.execute("BEGIN IMMEDIATE")
@@ -152,29 +317,44 @@ class PracticeLog:
                     "UPDATE cards SET card=?, due=? WHERE question_id=?",
                     (json.dumps(card.to_dict()), stamp(due), question_id),
                 )
-            db.execute(
-                "INSERT INTO reviews (question_id, reviewed_at, rating, suggested, grade, grader, covered, answer,"
+            cur = db.execute(
+                "INSERT INTO reviews (question_id, reviewed_at, rating, suggested, grade, confirmed, grader, answer,"
                 " duration_ms, due) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     question_id,
                     stamp(at),
                     rating,
-                    grade.suggested if grade else None,
+                    suggested,
                     grade.share if grade else None,
+                    share,
                     grade.grader if grade else "",
-                    json.dumps(grade.to_json() if grade else [], ensure_ascii=False),
                     answer,
                     int(duration_ms),
                     stamp(due),
                 ),
             )
+            db.executemany(
+                "INSERT INTO review_points (review_id, ord, point, verdict, score, evidence, reason, user_covered)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        cur.lastrowid,
+                        i,
+                        p.point,
+                        p.verdict,
+                        round(p.score, 3),
+                        p.evidence,
+                        p.reason,
+                        None if confirmed is None else int(bool(confirmed[i])),
+                    )
+                    for i, p in enumerate(points)
+                ],
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return Review(
-            question_id, at, rating, grade.suggested if grade else None, grade.share if grade else None, due, first
-        )
+        return Review(question_id, at, rating, suggested, grade.share if grade else None, due, first, share)
 
     # -- figures ---------------------------------------------------------
     def stats(self, now: datetime | None = None, days: int = 7) -> dict[str, object]:

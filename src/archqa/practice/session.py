@@ -9,28 +9,34 @@ so a Python user can drive the same session with their own interface::
     with Store.open() as store:
         session = Session(store, load_questions("bank"))
         for item in session.plan(new_limit=5).items:
-            grade = session.grade(item.question, my_answer(item.question))
-            review = session.rate(item.question, grade.suggested or 1, grade=grade, answer=...)
+            answer = my_answer(item.question)
+            confirmation = Confirmation.of(session.grade(item.question, answer))
+            confirmation = confirmation.flip([2])        # the user says point 2 is wrong
+            review = session.rate(item.question, confirmation.suggested or 1, confirmation=confirmation,
+                                  answer=answer)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from archqa.errors import ConfigError, InputError
 from archqa.model import CLUSTERS, Difficulty, Question, cluster_of
-from archqa.practice.grade import Grade, Grader, get_grader
-from archqa.practice.schedule import PracticeLog, Review, order_due, utcnow
+from archqa.practice.grade import Grade, Grader, get_grader, suggest_rating
+from archqa.practice.schedule import PracticeLog, Review, confirmed_share, order_due, utcnow
 from archqa.store import Store
 
 BANK = "bank"
 """The SOURCE word for the bundled bank."""
 STORE = "store"
 """The SOURCE word for every question imported into the store."""
+DEFAULT_GRADER = "lexical"
+"""The grader `archqa practice` uses without --grader (and a Session without one)."""
 
 
 @dataclass(frozen=True)
@@ -147,33 +153,55 @@ class Plan:
 
 
 class Session:
-    """A practice session over ``questions``: plan the queue, grade answers, store ratings."""
+    """A practice session over ``questions``: plan the queue, grade answers, store ratings.
+
+    ``grader`` is a Grader or a registered name; a name is constructed once, when
+    the first answer is graded (or ``grader`` is first read).
+    """
 
     def __init__(
         self,
         store: Store,
         questions: Sequence[PracticeQuestion],
-        grader: Grader | str = "lexical",
+        grader: Grader | str = DEFAULT_GRADER,
         log: PracticeLog | None = None,
     ) -> None:
         self.store = store
         self.questions = list(questions)
-        self.grader = get_grader(grader) if isinstance(grader, str) else grader
+        self._grader: Grader | str = grader
         self.log = log or PracticeLog(store)
 
-    def plan(self, *, new_limit: int = 10, limit: int | None = None, now: datetime | None = None) -> Plan:
-        """Due questions first (most overdue first), then new ones in source order, up to today's new limit.
+    @property
+    def grader(self) -> Grader:
+        """The session's grader, constructed (by name, through the registry) the first time it is needed."""
+        if isinstance(self._grader, str):
+            self._grader = get_grader(self._grader)
+        return self._grader
 
-        The new limit counts questions introduced since local midnight across all
-        sessions; ``limit`` caps the whole queue.
+    @grader.setter
+    def grader(self, grader: Grader) -> None:
+        self._grader = grader
+
+    @property
+    def grader_loaded(self) -> bool:
+        """True once the grader is constructed (a model may take a moment to load)."""
+        return not isinstance(self._grader, str)
+
+    def plan(self, *, new_limit: int = 10, limit: int | None = None, now: datetime | None = None) -> Plan:
+        """Due questions first (most overdue first), then new ones interleaved across topics, up to today's limit.
+
+        New questions take turns by cluster (see :func:`interleave`), so a session
+        does not drill one topic before it reaches the next. The new limit counts
+        questions introduced since local midnight across all sessions; ``limit``
+        caps the whole queue.
         """
         at = now or utcnow()
-        by_id: dict[str, Question] = {}
+        by_id: dict[str, PracticeQuestion] = {}
         for pq in self.questions:
-            by_id.setdefault(pq.question.id, pq.question)
+            by_id.setdefault(pq.question.id, pq)
         due_times = self.log.due_times(by_id)
         due_ids = order_due(due_times, at)
-        new_ids = [qid for qid in by_id if qid not in due_times]
+        new_ids = [pq.question.id for pq in interleave(pq for qid, pq in by_id.items() if qid not in due_times)]
         later = [d for d in due_times.values() if d > at]
         plan = Plan(
             due=len(due_ids),
@@ -182,8 +210,8 @@ class Session:
             new_limit=new_limit,
             next_due=min(later) if later else None,
         )
-        plan.items = [Item(by_id[q], "due", due_times[q]) for q in due_ids]
-        plan.items += [Item(by_id[q], "new") for q in new_ids[: plan.new_allowed]]
+        plan.items = [Item(by_id[q].question, "due", due_times[q]) for q in due_ids]
+        plan.items += [Item(by_id[q].question, "new") for q in new_ids[: plan.new_allowed]]
         if limit is not None:
             plan.items = plan.items[:limit]
         return plan
@@ -198,9 +226,103 @@ class Session:
         rating: int,
         *,
         grade: Grade | None = None,
+        confirmation: Confirmation | None = None,
         answer: str = "",
         duration_ms: int = 0,
         now: datetime | None = None,
     ) -> Review:
-        """Store the review and schedule the next one; committed before this returns."""
-        return self.log.record(question.id, rating, grade=grade, answer=answer, duration_ms=duration_ms, now=now)
+        """Store the review and schedule the next one; committed before this returns.
+
+        Pass the ``confirmation`` (the grade and the user's verdicts) to store both;
+        a bare ``grade`` stores the grader's verdicts only.
+        """
+        if confirmation is not None:
+            grade, confirmed = confirmation.grade, list(confirmation.covered)
+        else:
+            confirmed = None
+        return self.log.record(
+            question.id, rating, grade=grade, confirmed=confirmed, answer=answer, duration_ms=duration_ms, now=now
+        )
+
+
+def interleave(questions: Iterable[PracticeQuestion]) -> list[PracticeQuestion]:
+    """Questions taking turns by topic cluster, each cluster in its given order: a round-robin.
+
+    Clusters take their turns in the order they first appear; a question without a
+    cluster is grouped by its topic name. Deterministic: the same questions in the
+    same order give the same result.
+    """
+    groups: dict[str, list[PracticeQuestion]] = {}
+    for pq in questions:
+        groups.setdefault(pq.cluster or f"topic:{pq.question.topic.lower()}", []).append(pq)
+    out: list[PracticeQuestion] = []
+    queues = list(groups.values())
+    for i in range(max((len(q) for q in queues), default=0)):
+        out += [q[i] for q in queues if i < len(q)]
+    return out
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """The grader's verdicts on an answer and the user's, after confirming or flipping them."""
+
+    grade: Grade
+    covered: tuple[bool, ...]
+    """The user's verdict on each key point of ``grade``, in order (True: covered)."""
+
+    def __post_init__(self) -> None:
+        if len(self.covered) != len(self.grade.points):
+            raise ValueError(f"{len(self.covered)} verdicts for {len(self.grade.points)} key points")
+
+    @classmethod
+    def of(cls, grade: Grade) -> Confirmation:
+        """The grader's verdicts as they stand: ``unsure`` counts as not covered."""
+        return cls(grade, tuple(p.covered for p in grade.points))
+
+    def flip(self, numbers: Iterable[int]) -> Confirmation:
+        """Flip the verdicts of the points numbered ``numbers`` (from 1); ConfigError for a number out of range."""
+        covered = list(self.covered)
+        for n in numbers:
+            if not 1 <= n <= len(covered):
+                raise ConfigError(f"there is no key point {n}; type numbers from 1 to {len(covered)}")
+            covered[n - 1] = not covered[n - 1]
+        return replace(self, covered=tuple(covered))
+
+    @property
+    def flipped(self) -> tuple[int, ...]:
+        """The numbers (from 1) of the points whose verdict the user changed."""
+        return tuple(i for i, (p, c) in enumerate(zip(self.grade.points, self.covered), 1) if p.covered != c)
+
+    @property
+    def count(self) -> int:
+        """Key points confirmed as covered."""
+        return sum(self.covered)
+
+    @property
+    def share(self) -> float | None:
+        """The share confirmed as covered, or None when there are no key points."""
+        return confirmed_share(self.covered)
+
+    @property
+    def suggested(self) -> int | None:
+        """The rating the confirmed coverage suggests (see ``suggest_rating``), None without key points."""
+        share = self.share
+        return None if share is None else suggest_rating(share)
+
+
+def parse_point_numbers(text: str, count: int) -> list[int]:
+    """Key-point numbers typed to flip: ``2``, ``2 4``, ``2,4``, or ``24`` when every number is one digit.
+
+    ConfigError for anything else, or for a number that is not a point (1 to ``count``).
+    """
+    t = text.strip()
+    if not re.fullmatch(r"[0-9]+(?:[\s,]+[0-9]+)*", t):
+        raise ConfigError(f"{text.strip()!r}: type key-point numbers (1-{count}) to flip, or Enter to accept")
+    parts = re.split(r"[\s,]+", t)
+    if len(parts) == 1 and count <= 9 and len(t) > 1:
+        parts = list(t)
+    numbers = [int(p) for p in parts]
+    bad = [n for n in numbers if not 1 <= n <= count]
+    if bad:
+        raise ConfigError(f"there is no key point {bad[0]}; type numbers from 1 to {count}")
+    return list(dict.fromkeys(numbers))

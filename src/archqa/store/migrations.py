@@ -107,6 +107,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE questions ADD COLUMN title_terms TEXT NOT NULL DEFAULT '';
         """,
     ),
+    (
+        "0006_review_points",
+        # One row per key point of a review: the grader's verdict with its evidence, and the user's own
+        # verdict after confirming or flipping it (NULL: not confirmed, as in reviews saved before this).
+        # The JSON `covered` column of each review is copied here, then dropped: one place per fact.
+        # `reviews.confirmed` is the share of key points the user confirmed as covered.
+        """
+        CREATE TABLE review_points (
+            review_id INTEGER NOT NULL REFERENCES reviews(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            point TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('covered', 'missing', 'unsure')),
+            score REAL NOT NULL,
+            evidence TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            user_covered INTEGER CHECK (user_covered IN (0, 1)),
+            PRIMARY KEY (review_id, ord)
+        );
+        INSERT INTO review_points (review_id, ord, point, verdict, score, evidence, reason, user_covered)
+        SELECT r.id, j.key, coalesce(json_extract(j.value, '$.point'), ''),
+               coalesce(json_extract(j.value, '$.verdict'),
+                        CASE WHEN json_extract(j.value, '$.covered') THEN 'covered' ELSE 'missing' END),
+               coalesce(json_extract(j.value, '$.score'), 0.0),
+               coalesce(json_extract(j.value, '$.evidence'), ''),
+               coalesce(json_extract(j.value, '$.reason'), ''),
+               NULL
+        FROM reviews r, json_each(CASE WHEN json_valid(r.covered) THEN r.covered ELSE '[]' END) j;
+        ALTER TABLE reviews DROP COLUMN covered;
+        ALTER TABLE reviews ADD COLUMN confirmed REAL;
+        """,
+    ),
 ]
 
 
