@@ -10,12 +10,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from archqa import write_set
+from archqa.cli.practice import confirm_points, editor_template, read_answer, read_rating, strip_template
 from archqa.practice.schedule import parse_stamp, stamp
 from tests.conftest import make_set, run_cli
 
@@ -304,3 +306,144 @@ def test_a_signal_mid_session_keeps_completed_reviews(set_file: Path, sig: signa
     # The next session carries on with the question that was interrupted.
     r = run_cli("practice", str(set_file), "--new", "5", stdin="")
     assert _items(r.stdout)[0] == "[1/4] new · Structural Architecture · Intermediate"
+
+
+# -- reading answers, verdicts and ratings ------------------------------------------------------------------------
+
+
+def _reader(*lines: str | None) -> Callable[[str], str | None]:
+    """A line reader that answers prompts from ``lines`` (None: end of input), then ends input."""
+    queue = list(lines)
+    return lambda _prompt: queue.pop(0) if queue else None
+
+
+def test_read_answer_keeps_blank_lines_and_ends_at_a_dot() -> None:
+    read = _reader("", "First paragraph,", "  indented line.  ", "", "", "Second paragraph.", " . ", "3")
+    assert read_answer(read) == ("First paragraph,\n  indented line.\n\n\nSecond paragraph.", False)
+    assert read("") == "3"  # what follows the end mark is left for the next prompt, not read as the answer
+
+
+def test_read_answer_ends_at_end_of_input() -> None:
+    assert read_answer(_reader("one", "", "two", None)) == ("one\n\ntwo", False)
+    assert read_answer(_reader(None)) == ("", True)  # Ctrl-D before any line: the session ends
+    assert read_answer(_reader(".")) == ("", False)  # an empty answer is still an answer
+    assert read_answer(_reader("", "", None)) == ("", False)
+
+
+def test_confirm_points_accepts_flips_and_rejects_stray_input(capsys: pytest.CaptureFixture[str]) -> None:
+    from archqa.practice import Grade, PointGrade
+
+    grade = Grade("lexical", (PointGrade("A", 1.0, "covered", "a"), PointGrade("B", 0.3, "unsure", "", "why")))
+    got = confirm_points(grade, _reader("maybe", "5", "2", ""))
+    assert not isinstance(got, str) and got is not None and got.covered == (True, True) and got.flipped == (2,)
+    out = capsys.readouterr().out
+    assert "'maybe': type key-point numbers (1-2) to flip, or Enter to accept" in out
+    assert "there is no key point 5" in out and "  2 ✓ B (you flipped the grader's ?)" in out
+    accepted = confirm_points(grade, _reader(""))
+    assert not isinstance(accepted, str) and accepted is not None and accepted.covered == (True, False)
+    assert confirm_points(grade, _reader("s")) == "skip" and confirm_points(grade, _reader("Q")) == "quit"
+    assert confirm_points(grade, _reader(None)) is None
+
+
+def test_read_rating_takes_only_the_documented_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    assert read_rating(3, read=_reader("")) == 3
+    assert read_rating(3, read=_reader("Some pasted text.", "7", "h")) == 2
+    assert capsys.readouterr().out.count("is not a rating") == 2
+    assert read_rating(None, read=_reader("", "e")) == 4
+    assert "no key points to suggest a rating" in capsys.readouterr().out
+    assert read_rating(2, read=_reader("s")) == "skip" and read_rating(2, read=_reader("q")) == "quit"
+    assert read_rating(2, read=_reader(None)) is None
+
+
+def test_the_editor_template_is_stripped_from_the_answer() -> None:
+    q = QS[0]
+    template = editor_template(q)
+    assert template.startswith("\n\n# How would you make") and "# Write your answer above." in template
+    written = "My answer.\n\n# a heading I wrote\nMore.\n" + template
+    assert strip_template(written, template) == "My answer.\n\n# a heading I wrote\nMore."
+    assert strip_template(template, template) == ""
+
+
+def test_practice_with_an_editor(set_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys\n"
+        "path = sys.argv[1]\n"
+        "text = open(path).read()\n"
+        "open(path, 'w').write('I would use a bounded context around payment retries.\\n\\n'\n"
+        "                      'Every wait is bounded by timeouts.\\n' + text)\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    r = run_cli("practice", str(set_file), "--limit", "1", "--editor", stdin=ACCEPT + ACCEPT)
+    assert r.returncode == 0, r.stderr
+    assert "Each answer opens in your editor" in r.stdout and "Key points covered: 2/3" in r.stdout
+    assert "> I would use a bounded context around payment retries.\n>\n> Every wait" in r.stdout
+    rows = _reviews()
+    assert rows[0][5] == "I would use a bounded context around payment retries.\n\nEvery wait is bounded by timeouts."
+    monkeypatch.setenv("EDITOR", "false")
+    r = run_cli("practice", str(set_file), "--limit", "1", "--editor", stdin="")
+    assert r.returncode == 2 and "--editor: " in r.stderr and "set $VISUAL or $EDITOR" in r.stderr
+    assert "Session over: 0 reviews saved." in r.stdout and len(_reviews()) == 1
+
+
+def test_grader_help_lists_the_registered_graders(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from archqa.cli.app import cli
+    from archqa.practice import Grade, Grader, graders
+    from archqa.practice.grade import _GRADERS
+
+    class Fake(Grader):
+        name = "fake"
+        description = "a grader registered by a test"
+
+        def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
+            return Grade(self.name, ())
+
+    graders()  # the built-in ones first
+    monkeypatch.setitem(_GRADERS, "fake", Fake)
+    out = " ".join(CliRunner().invoke(cli, ["practice", "--help"], terminal_width=200).output.split())
+    assert "fake (a grader registered by a test)" in out
+    assert all(name in out for name in graders())
+
+
+# -- progress and history on the command line ---------------------------------------------------------------------
+
+
+def test_progress_and_show_history(set_file: Path) -> None:
+    stdin = GOOD_Q1 + "2\n" + ACCEPT + "e\n" + UNRELATED + ACCEPT + "h\n"  # flip point 2, then rate easy anyway
+    assert run_cli("practice", str(set_file), "--new", "2", stdin=stdin).returncode == 0
+    r = run_cli("progress", str(set_file))
+    assert r.returncode == 0, r.stderr
+    assert "Reviews: 2 in all, 2 in the last 14 days; retention 100%" in _flat(r.stdout)
+    assert re.search(r"\n  structural +1/1 67% +0/2 - +1/3 67%\n", r.stdout), r.stdout
+    assert re.search(r"\n  data +1/2 0% +1/2 0%\n", r.stdout), r.stdout
+    assert f"1 of 1  {QS[0].key_points[1]}" in r.stdout  # the point the user flipped to missed
+    data = json.loads(run_cli("progress", str(set_file), "--format", "json", "--days", "3").stdout)
+    assert data["reviews"] == 2 and len(data["days"]) == 3 and data["days"][-1]["reviews"] == 2
+    cell = next(c for c in data["cells"] if (c["cluster"], c["difficulty"]) == ("structural", "Foundational"))
+    assert (cell["seen"], cell["total"]) == (1, 1) and cell["coverage"] == pytest.approx(2 / 3, abs=1e-4)
+    assert {(m["question_id"], m["point"]) for m in data["missed"]} >= {(QS[0].id, QS[0].key_points[1])}
+
+    r = run_cli("show", QS[0].id, "--history")
+    assert r.returncode == 0, r.stderr
+    assert "1 answer, oldest first." in r.stdout and "easy (suggested good) · lexical grader 3/3" in _flat(r.stdout)
+    assert (
+        f"  ✗ {QS[0].key_points[1]} (you flipped the grader's ✓)\n      “Every wait is bounded by timeouts.”"
+        in r.stdout
+    )
+    assert "  Answer:\n    I would use a bounded context" in r.stdout
+    hist = json.loads(run_cli("show", QS[0].id, "--history", "--format", "json").stdout)
+    (review,) = hist["reviews"]
+    assert (hist["id"], review["rating_name"], review["suggested"]) == (QS[0].id, "easy", 3)
+    assert [(p["verdict"], p["user_covered"]) for p in review["points"]] == [
+        ("covered", True),
+        ("covered", False),
+        ("covered", True),
+    ]
+    r = run_cli("show", "nope", "--history")
+    assert r.returncode == 2 and "no question with id 'nope'" in r.stderr
+    bank_id = json.loads(run_cli("generate", "--count", "1", "--format", "json").stdout)["set"]["questions"][0]["id"]
+    r = run_cli("show", bank_id, "--history")
+    assert r.returncode == 0 and "No answers saved yet" in r.stdout and bank_id in r.stdout
