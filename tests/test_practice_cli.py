@@ -116,7 +116,7 @@ def test_a_session_grades_shows_the_model_answer_and_stores_the_rating(set_file:
     assert f"  2 ✗ {QS[3].key_points[1]}" in out
     flat = _flat(out)
     assert f"Key insight: {QS[0].key_insight}" in flat and "Model answer: " + " ".join(QS[0].answer.split()) in flat
-    assert "that suggests easy" in out and "Enter = easy" in out and "Enter = again" in out
+    assert "You confirmed 3 of 3 key points (100%): Enter = easy." in out and "Enter = again" in out
     assert "Saved: easy. Next review in " in out and "Saved: hard. Next review in " in out
     assert "Session over: 2 reviews saved (easy 1, hard 1)." in out
     # Wrapped to 80 columns (no terminal): prompts, echoed by no terminal here, are left out of the count.
@@ -157,7 +157,7 @@ def test_blank_lines_stay_in_the_answer_and_flips_set_the_suggested_rating(set_f
     assert "'zz': type key-point numbers (1-3) to flip, or Enter to accept" in r.stdout
     assert "there is no key point 7; type numbers from 1 to 3" in r.stdout
     assert "'maybe' is not a rating" in r.stdout
-    assert "You confirmed 2 of 3 key points (67%): that suggests good." in r.stdout
+    assert "You confirmed 2 of 3 key points (67%): Enter = good." in r.stdout
     assert "Saved: good." in r.stdout
     rows = _reviews()
     assert [(rating, suggested, grade) for _, rating, suggested, grade, *_ in rows] == [(3, 3, 1.0)]
@@ -404,7 +404,7 @@ def test_grader_help_lists_the_registered_graders(monkeypatch: pytest.MonkeyPatc
     graders()  # the built-in ones first
     monkeypatch.setitem(_GRADERS, "fake", Fake)
     out = " ".join(CliRunner().invoke(cli, ["practice", "--help"], terminal_width=200).output.split())
-    assert "fake (a grader registered by a test)" in out
+    assert "fake: a grader registered by a test" in out
     assert all(name in out for name in graders())
 
 

@@ -52,7 +52,7 @@ def read_answer(read: Reader = _read) -> tuple[str, bool]:
     """
     lines: list[str] = []
     while True:
-        line = read("> ")
+        line = read("" if lines else "> ")  # no prompt on later lines: a pasted answer stays as it was pasted
         if line is None:
             click.echo("")
             return _join(lines), not lines
@@ -107,7 +107,7 @@ def show_points(confirmation: Confirmation) -> None:
         note = f" (you flipped the grader's {VERDICT_MARKS[p.verdict]})" if flipped else ""
         click.echo(wrap(p.point + note, indent="      ", first=f"  {n} {mark} "))
         if p.evidence:
-            click.echo(wrap(f"“{p.evidence}”", indent="      "))
+            click.echo(wrap(f"“{' '.join(p.evidence.split())}”", indent="      "))
         if p.reason and (p.verdict != "covered" or not p.evidence):
             label = "unsure: " if p.verdict == "unsure" else ""
             click.echo(wrap(f"{label}{p.reason}", indent="      "))
@@ -126,7 +126,7 @@ def show_grade(grade: Grade) -> None:
     show_points(Confirmation.of(grade))
 
 
-VERDICT_HELP = "Enter accepts · point numbers flip those points (e.g. 2 or 2 3) · s skips · q quits"
+VERDICT_HELP = "Enter accepts · numbers flip points (e.g. 2 or 2 3) · s skips · q quits"
 
 
 def confirm_points(grade: Grade, read: Reader = _read) -> Confirmation | str | None:
@@ -163,22 +163,23 @@ def confirm_points(grade: Grade, read: Reader = _read) -> Confirmation | str | N
         click.echo(wrap(VERDICT_HELP))
 
 
-RATING_HELP = "1 again · 2 hard · 3 good · 4 easy (or a/h/g/e) · s skips · q quits"
+RATING_HELP = "Rating: 1 again · 2 hard · 3 good · 4 easy (or a/h/g/e) · s skips · q quits"
 
 
 def read_rating(suggested: int | None, why: str = "", read: Reader = _read) -> int | str | None:
-    """A rating 1-4, ``"skip"``, ``"quit"``, or None at end of input. Enter accepts ``suggested``; ``why``
-    is printed above the prompt.
+    """A rating 1-4, ``"skip"``, ``"quit"``, or None at end of input. Enter accepts ``suggested``; ``why`` (what
+    the suggestion comes from) is printed above the prompt.
 
     Only the documented keys are taken; anything else says so and asks again.
     """
     from archqa.errors import ConfigError
     from archqa.practice import RATINGS, parse_rating
 
-    if why:
-        click.echo(wrap(why))
-    default = f"Enter = {RATINGS[suggested]}" if suggested else "no suggestion: type one"
-    click.echo(wrap(f"Rate your recall: {RATING_HELP} · {default}"))
+    if suggested:
+        click.echo(wrap(f"{why or 'Suggested'}: Enter = {RATINGS[suggested]}."))
+    else:
+        click.echo("No key points to suggest a rating from: type one.")
+    click.echo(wrap(RATING_HELP))
     while True:
         discard_typeahead()
         text = read("rating> ")
@@ -205,13 +206,13 @@ class GraderOption(click.Option):
     """--grader, whose help lists the registered graders when help is shown (not at import)."""
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
-        from archqa.practice import graders
+        from archqa.practice import DEFAULT_GRADER, graders
 
         names = []
         for name, factory in sorted(graders().items()):
             about = getattr(factory, "description", "")
-            names.append(f"{name} ({about})" if about else name)
-        self.help = f"How answers are graded: {'; '.join(names)}."
+            names.append(f"{name}: {about}" if about else name)
+        self.help = f"How answers are graded [default: {DEFAULT_GRADER}]. {'. '.join(names)}."
         return super().get_help_record(ctx)
 
 
@@ -220,8 +221,6 @@ def _ask(
 ) -> tuple[str, Grade, Confirmation | None, int] | str | None:
     """One question: the answer, its grade, the confirmed verdicts, the rating; ``"skip"``, ``"quit"`` or None
     (end of input) stop early."""
-    from archqa.practice import RATINGS
-
     q = item.question
     click.echo("")
     meta = " · ".join(x for x in (item.kind, q.topic, q.difficulty.value if q.difficulty else "") if x)
@@ -250,12 +249,8 @@ def _ask(
     click.echo("Model answer:")
     click.echo(wrap(q.answer) if q.answer else "(this question has no model answer)")
     why = ""
-    if confirmation is not None and confirmation.suggested:
-        share = confirmation.share or 0.0
-        why = (
-            f"You confirmed {confirmation.count} of {grade.total} key points ({share:.0%}): that suggests "
-            f"{RATINGS[confirmation.suggested]}."
-        )
+    if confirmation is not None:
+        why = f"You confirmed {confirmation.count} of {grade.total} key points ({confirmation.share or 0.0:.0%})"
     choice = read_rating(confirmation.suggested if confirmation else None, why)
     if choice is None or isinstance(choice, str):
         return choice

@@ -209,7 +209,7 @@ def progress_lines(progress: Progress, width: int = 80) -> list[str]:
             head = f"  {m.missed} of {m.judged}  "
             lines += textwrap.wrap(m.point, width, initial_indent=head, subsequent_indent=" " * len(head))
             where = f"{m.question_id}: {m.title}" if m.title else m.question_id
-            lines += textwrap.wrap(where, width, initial_indent=" " * len(head), subsequent_indent=" " * len(head))
+            lines.append(" " * len(head) + textwrap.shorten(where, max(20, width - len(head)), placeholder=" …"))
     else:
         lines.append("No key point missed yet.")
     return lines
@@ -313,7 +313,9 @@ def history_lines(
             note = f" (you flipped the grader's {VERDICT_MARKS.get(p.verdict, '?')})" if p.flipped else ""
             lines += textwrap.wrap(p.point + note, width, initial_indent=f"  {mark} ", subsequent_indent="    ")
             if p.evidence:
-                lines += textwrap.wrap(f"“{p.evidence}”", width, initial_indent="      ", subsequent_indent="      ")
+                lines += textwrap.wrap(
+                    f"“{' '.join(p.evidence.split())}”", width, initial_indent="      ", subsequent_indent="      "
+                )
         lines.append("  Answer:")
         for para in (r.answer or "(empty)").splitlines():
             if not para.strip():
