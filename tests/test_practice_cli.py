@@ -447,3 +447,16 @@ def test_progress_and_show_history(set_file: Path) -> None:
     bank_id = json.loads(run_cli("generate", "--count", "1", "--format", "json").stdout)["set"]["questions"][0]["id"]
     r = run_cli("show", bank_id, "--history")
     assert r.returncode == 0 and "No answers saved yet" in r.stdout and bank_id in r.stdout
+
+
+def test_wrap_keeps_lines_blank_lines_and_list_indents() -> None:
+    from archqa.cli.term import wrap
+
+    text = "A first paragraph that is long enough to wrap.\n\n- a list item that also wraps here\n  indented line"
+    assert wrap(text, columns=24) == (
+        "A first paragraph that\nis long enough to wrap.\n\n- a list item that also\n  wraps here\n  indented line"
+    )
+    assert (
+        wrap("Why is the sky blue today?", indent="   ", first="Q: ", columns=16)
+        == "Q: Why is the\n   sky blue\n   today?"
+    )

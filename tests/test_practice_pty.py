@@ -3,15 +3,12 @@ rating, and exactly what the store holds afterwards."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import select
 import sqlite3
 import struct
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
@@ -19,6 +16,10 @@ import pytest
 
 from archqa import write_set
 from tests.conftest import make_set
+
+termios = pytest.importorskip("termios", reason="needs a POSIX terminal")
+import fcntl  # noqa: E402
+import pty  # noqa: E402
 
 QS = make_set().questions
 
