@@ -48,6 +48,11 @@ def set_file(tmp_path: Path) -> Path:
     return f
 
 
+def _practice(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`archqa practice ARGS` with the lexical grader, whose verdicts these tests know."""
+    return run_cli("practice", *args, "--grader", "lexical", stdin=stdin)
+
+
 def _db() -> sqlite3.Connection:
     return sqlite3.connect(os.environ["ARCHQA_DB"])
 
@@ -102,7 +107,7 @@ def _items(stdout: str) -> list[str]:
 
 def test_a_session_grades_shows_the_model_answer_and_stores_the_rating(set_file: Path) -> None:
     stdin = GOOD_Q1 + ACCEPT + ACCEPT + UNRELATED + ACCEPT + "h\n"
-    r = run_cli("practice", str(set_file), "--new", "2", stdin=stdin)
+    r = _practice(str(set_file), "--new", "2", stdin=stdin)
     assert r.returncode == 0, r.stderr
     out = r.stdout
     assert _items(out) == [
@@ -150,7 +155,7 @@ def test_blank_lines_stay_in_the_answer_and_flips_set_the_suggested_rating(set_f
     )
     # Flip 1 and 3, change my mind about 3, then accept: one of three confirmed, which suggests hard.
     stdin = answer + ".\n" + "1 3\n" + "3\n" + "zz\n" + "7\n" + ACCEPT + "maybe\n" + ACCEPT
-    r = run_cli("practice", str(set_file), "--limit", "1", stdin=stdin)
+    r = _practice(str(set_file), "--limit", "1", stdin=stdin)
     assert r.returncode == 0, r.stderr
     assert "Key points covered: 3/3" in r.stdout
     assert "Your verdicts: 1 of 3 covered." in r.stdout and "Your verdicts: 2 of 3 covered." in r.stdout
@@ -167,7 +172,7 @@ def test_blank_lines_stay_in_the_answer_and_flips_set_the_suggested_rating(set_f
 
 def test_ratings_typed_as_numbers_letters_or_words_and_skip(set_file: Path) -> None:
     stdin = "a\n.\n\n1\n" + "b\n.\n\nmaybe\ng\n" + "c\n.\n\ns\n" + "d\n.\ns\n" + "e\n.\n\nEASY\n"
-    r = run_cli("practice", str(set_file), "--new", "5", stdin=stdin)
+    r = _practice(str(set_file), "--new", "5", stdin=stdin)
     assert r.returncode == 0, r.stderr
     assert "'maybe' is not a rating; type 1-4, a/h/g/e or again/hard/good/easy" in r.stdout
     assert r.stdout.count("Skipped: nothing saved.") == 2  # at the rating prompt, and at the verdict prompt
@@ -176,52 +181,52 @@ def test_ratings_typed_as_numbers_letters_or_words_and_skip(set_file: Path) -> N
 
 
 def test_due_questions_come_first_and_the_daily_new_limit_holds(set_file: Path) -> None:
-    r = run_cli("practice", str(set_file), "--new", "2", stdin="x\n.\n\ng\ny\n.\n\ng\n")
+    r = _practice(str(set_file), "--new", "2", stdin="x\n.\n\ng\ny\n.\n\ng\n")
     assert r.returncode == 0 and len(_reviews()) == 2
     # Same day: both new questions are used up and nothing is due yet.
-    r = run_cli("practice", str(set_file), "--new", "2", stdin="")
+    r = _practice(str(set_file), "--new", "2", stdin="")
     assert r.returncode == 0
     flat = _flat(r.stdout)  # wrapped to 80 columns
     assert "2 of 2 new introduced today" in flat and "Nothing to practise now." in flat
     assert "Next due in " in flat and "Raise --new" in flat
     # A higher limit admits exactly the difference.
-    r = run_cli("practice", str(set_file), "--new", "3", stdin="z\n.\nq\n")
+    r = _practice(str(set_file), "--new", "3", stdin="z\n.\nq\n")
     assert _items(r.stdout) == ["[1/1] new · Structural Architecture · Intermediate"]
     assert f"Q: {QS[1].title}" in r.stdout and len(_reviews()) == 2
     # A day later both are due: they come first, then today's new questions.
     _age(1)
-    r = run_cli("practice", str(set_file), "--new", "2", stdin="")
+    r = _practice(str(set_file), "--new", "2", stdin="")
     assert r.returncode == 0
     assert "2 due, 3 never seen (0 of 2 new introduced today)" in _flat(r.stdout)
     items = _items(r.stdout)
     assert [i.split(" · ")[0] for i in items] == ["[1/4] due"]  # stdin ended after the first question
-    r = run_cli("practice", str(set_file), "--new", "2", stdin="a\n.\n\ng\n" * 4)
+    r = _practice(str(set_file), "--new", "2", stdin="a\n.\n\ng\n" * 4)
     assert [i.split(" · ")[0] for i in _items(r.stdout)] == ["[1/4] due", "[2/4] due", "[3/4] new", "[4/4] new"]
     assert [q for q, *_ in _reviews()][2:] == [QS[0].id, QS[3].id, QS[1].id, QS[4].id]
 
 
 def test_filters_and_limit(set_file: Path) -> None:
-    r = run_cli("practice", str(set_file), "--topic", "data", stdin="")
+    r = _practice(str(set_file), "--topic", "data", stdin="")
     assert "set.md: 2 questions" in r.stdout.replace(str(set_file), "set.md")
     assert _items(r.stdout) == ["[1/2] new · Data Architecture · Advanced"]
-    r = run_cli("practice", str(set_file), "--difficulty", "intermediate", "--difficulty", "foundational", stdin="")
+    r = _practice(str(set_file), "--difficulty", "intermediate", "--difficulty", "foundational", stdin="")
     assert ": 3 questions;" in r.stdout
-    r = run_cli("practice", str(set_file), "--topic", "structural", "--difficulty", "F", stdin="")
+    r = _practice(str(set_file), "--topic", "structural", "--difficulty", "F", stdin="")
     assert ": 1 question;" in r.stdout
-    r = run_cli("practice", str(set_file), "--limit", "1", stdin="")
+    r = _practice(str(set_file), "--limit", "1", stdin="")
     assert _items(r.stdout) == ["[1/1] new · Structural Architecture · Foundational"]
-    r = run_cli("practice", str(set_file), "--topic", "security")
+    r = _practice(str(set_file), "--topic", "security")
     assert r.returncode == 2 and "no question in" in r.stderr and "--topic security" in r.stderr
-    r = run_cli("practice", str(set_file), "--difficulty", "hardest")
+    r = _practice(str(set_file), "--difficulty", "hardest")
     assert r.returncode == 2 and "--difficulty 'hardest'" in r.stderr
     r = run_cli("practice", str(set_file), "--grader", "magic")
     assert r.returncode == 2 and "--grader 'magic': unknown grader; choose one of lexical" in r.stderr
-    r = run_cli("practice", "no-such-set.md")
+    r = _practice("no-such-set.md")
     assert r.returncode == 2 and "no such file" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_the_bundled_bank_is_the_default_source() -> None:
-    r = run_cli("practice", "--limit", "1", stdin=".\n\n\n")
+    r = run_cli("practice", "--limit", "1", stdin=".\n\n\n")  # the default grader
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("bank: 108 questions; 0 due, 108 never seen")
     assert "Key points covered: 0/" in r.stdout and "Saved: again." in r.stdout
@@ -231,7 +236,7 @@ def test_the_bundled_bank_is_the_default_source() -> None:
 def test_the_store_is_a_source(tmp_path: Path) -> None:
     assert run_cli("import", str(Path(__file__).parent / "fixtures" / "dialects")).returncode == 0
     imported = json.loads(run_cli("stats", "--format", "json").stdout)["questions"]
-    r = run_cli("practice", "store", "--limit", "2", stdin="leases expire\n.\n\ng\nx\n.\n3\n")
+    r = _practice("store", "--limit", "2", stdin="leases expire\n.\n\ng\nx\n.\n3\n")
     assert r.returncode == 0, r.stderr
     assert imported > 10 and r.stdout.startswith(f"store: {imported} questions")
     # These imported questions have neither key points nor a key insight: no grade, no suggested rating.
@@ -241,7 +246,7 @@ def test_the_store_is_a_source(tmp_path: Path) -> None:
 
 
 def test_stats_shows_reviews_retention_and_due_days(set_file: Path) -> None:
-    run_cli("practice", str(set_file), "--new", "3", stdin=GOOD_Q1 + "\n\n" + UNRELATED + "\n\n" + "z\n.\nq\n")
+    _practice(str(set_file), "--new", "3", stdin=GOOD_Q1 + "\n\n" + UNRELATED + "\n\n" + "z\n.\nq\n")
     data = json.loads(run_cli("stats", "--format", "json").stdout)
     p = data["practice"]
     assert (p["reviews"], p["reviews_30d"], p["cards"]) == (2, 2, 2)
@@ -257,7 +262,7 @@ def test_stats_shows_reviews_retention_and_due_days(set_file: Path) -> None:
 
 def _start(set_file: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "archqa", "practice", str(set_file), "--new", "5"],
+        [sys.executable, "-m", "archqa", "practice", str(set_file), "--new", "5", "--grader", "lexical"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -281,7 +286,7 @@ def _wait_for_reviews(n: int, proc: subprocess.Popen[str]) -> None:
 
 
 def test_end_of_input_mid_answer_keeps_completed_reviews(set_file: Path) -> None:
-    r = run_cli("practice", str(set_file), stdin=GOOD_Q1 + ACCEPT + "g\n" + "half an answer with no end")
+    r = _practice(str(set_file), stdin=GOOD_Q1 + ACCEPT + "g\n" + "half an answer with no end")
     assert r.returncode == 0, r.stderr
     assert "Session over: 1 review saved (good 1)." in r.stdout
     assert [q for q, *_ in _reviews()] == [QS[0].id]
@@ -304,7 +309,7 @@ def test_a_signal_mid_session_keeps_completed_reviews(set_file: Path, sig: signa
         assert proc.returncode == 130
         assert "Session over: 1 review saved (good 1)." in out and "Traceback" not in err
     # The next session carries on with the question that was interrupted.
-    r = run_cli("practice", str(set_file), "--new", "5", stdin="")
+    r = _practice(str(set_file), "--new", "5", stdin="")
     assert _items(r.stdout)[0] == "[1/4] new · Structural Architecture · Intermediate"
 
 
@@ -375,14 +380,14 @@ def test_practice_with_an_editor(set_file: Path, tmp_path: Path, monkeypatch: py
     )
     monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
     monkeypatch.delenv("VISUAL", raising=False)
-    r = run_cli("practice", str(set_file), "--limit", "1", "--editor", stdin=ACCEPT + ACCEPT)
+    r = _practice(str(set_file), "--limit", "1", "--editor", stdin=ACCEPT + ACCEPT)
     assert r.returncode == 0, r.stderr
     assert "Each answer opens in your editor" in r.stdout and "Key points covered: 2/3" in r.stdout
     assert "> I would use a bounded context around payment retries.\n>\n> Every wait" in r.stdout
     rows = _reviews()
     assert rows[0][5] == "I would use a bounded context around payment retries.\n\nEvery wait is bounded by timeouts."
     monkeypatch.setenv("EDITOR", "false")
-    r = run_cli("practice", str(set_file), "--limit", "1", "--editor", stdin="")
+    r = _practice(str(set_file), "--limit", "1", "--editor", stdin="")
     assert r.returncode == 2 and "--editor: " in r.stderr and "set $VISUAL or $EDITOR" in r.stderr
     assert "Session over: 0 reviews saved." in r.stdout and len(_reviews()) == 1
 
@@ -413,7 +418,7 @@ def test_grader_help_lists_the_registered_graders(monkeypatch: pytest.MonkeyPatc
 
 def test_progress_and_show_history(set_file: Path) -> None:
     stdin = GOOD_Q1 + "2\n" + ACCEPT + "e\n" + UNRELATED + ACCEPT + "h\n"  # flip point 2, then rate easy anyway
-    assert run_cli("practice", str(set_file), "--new", "2", stdin=stdin).returncode == 0
+    assert _practice(str(set_file), "--new", "2", stdin=stdin).returncode == 0
     r = run_cli("progress", str(set_file))
     assert r.returncode == 0, r.stderr
     assert "Reviews: 2 in all, 2 in the last 14 days; retention 100%" in _flat(r.stdout)

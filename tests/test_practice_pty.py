@@ -89,7 +89,8 @@ def test_a_pasted_two_paragraph_answer_a_flip_and_a_confirmed_rating_are_stored(
 ) -> None:
     set_file = tmp_path / "set.md"
     set_file.write_text(write_set(make_set()))
-    term = Terminal([sys.executable, "-m", "archqa", "practice", str(set_file), "--limit", "2"], env)
+    args = [sys.executable, "-m", "archqa", "practice", str(set_file), "--limit", "2", "--grader", "lexical"]
+    term = Terminal(args, env)
     try:
         term.expect("Loading the grader…")
         term.expect(f"Q: {QS[0].title}")

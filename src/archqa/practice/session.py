@@ -27,7 +27,7 @@ from typing import Literal
 
 from archqa.errors import ConfigError, InputError
 from archqa.model import CLUSTERS, Difficulty, Question, cluster_of
-from archqa.practice.grade import Grade, Grader, get_grader, suggest_rating
+from archqa.practice.grade import DEFAULT_GRADER, Grade, Grader, get_grader, suggest_rating
 from archqa.practice.schedule import PracticeLog, Review, confirmed_share, order_due, utcnow
 from archqa.store import Store
 
@@ -35,8 +35,9 @@ BANK = "bank"
 """The SOURCE word for the bundled bank."""
 STORE = "store"
 """The SOURCE word for every question imported into the store."""
-DEFAULT_GRADER = "lexical"
-"""The grader `archqa practice` uses without --grader (and a Session without one)."""
+
+# DEFAULT_GRADER (the grader `archqa practice` and a Session use without one named) is defined once, in
+# archqa.practice.grade, where `archqa grade` reads it too.
 
 
 @dataclass(frozen=True)
