@@ -165,12 +165,12 @@ class BibEntry(_Model):
 
     @property
     def isbn(self) -> str | None:
-        m = re.search(r"ISBN(?:-1[03])?:?\s*([0-9Xx][0-9Xx\- ]{8,20}[0-9Xx])", self.text)
+        m = re.search(r"ISBN(?:-1[03])?:?\s*+([0-9Xx][0-9Xx\- ]{8,20}[0-9Xx])", self.text)
         return m.group(1).replace("-", "").replace(" ", "").upper() if m else None
 
     @property
     def doi(self) -> str | None:
-        m = re.search(r"\bDOI:?\s*(10\.\d{4,9}/\S+?)(?:[.,;]?\s|[.,;]?$)", self.text, re.I)
+        m = re.search(r"\bDOI:?\s*+(10\.\d{4,9}/\S{1,300}?)(?:[.,;]?\s|[.,;]?$)", self.text, re.I)
         return m.group(1) if m else None
 
     @property
@@ -231,14 +231,14 @@ class QuestionSet(_Model):
     """The Validation Report section's Markdown, as computed by the validator."""
 
 
-CITATION = re.compile(r"\[Ref:\s*([A-Za-z]\d+(?:\s*[,;]\s*[A-Za-z]?\d+)*)\]")
+CITATION = re.compile(r"\[Ref:\s*+([A-Za-z]\d++(?:\s*+[,;]\s*+[A-Za-z]?\d++)*+)\]")
 
 
 def split_refs(group: str) -> list[str]:
     """``"A1, A3"`` -> ``["A1", "A3"]``; a bare number takes the previous letter."""
     out: list[str] = []
     letter = "A"
-    for part in re.split(r"\s*[,;]\s*", group.strip()):
+    for part in re.split(r"(?<!\s)\s*+[,;]\s*+", group.strip()):
         if not part:
             continue
         if part[0].isalpha():

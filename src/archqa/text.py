@@ -14,6 +14,7 @@ STOPWORDS = frozenset(
     design system systems approach""".split()
 )
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+_CITATION_MARK = re.compile(r"\[Ref:[^\[\]]*+\]")
 
 
 def words(text: str) -> list[str]:
@@ -112,20 +113,45 @@ def similar_pairs(items: Sequence[frozenset[str]], threshold: float) -> list[tup
 
 def word_count(markdown_text: str) -> int:
     """Words in prose, ignoring Markdown emphasis and citation markers."""
-    text = re.sub(r"\[Ref:[^\]]*\]", " ", markdown_text)
+    text = _CITATION_MARK.sub(" ", markdown_text)
     text = re.sub(r"[*_`#>|]", " ", text)
     return len([w for w in text.split() if re.search(r"\w", w)])
 
 
+def term_variants(term: str) -> set[str]:
+    """The forms a glossary term is written in: "Long Name (LN)" is "Long Name" or "LN"; any other term itself."""
+    s = term.rstrip()
+    if s.endswith(")"):
+        close = len(s) - 1
+        first = s.find("(", s.rfind(")", 0, close) + 1, close)
+        if 0 <= first < close - 1 and "\n" not in s[:first]:
+            return {s[:first].rstrip(), s[first + 1 : close]}
+    return {term}
+
+
+@lru_cache(maxsize=4096)
+def term_pattern(variant: str) -> re.Pattern[str] | None:
+    """A pattern that finds ``variant`` as a whole word in lowercase text (words apart by spaces or hyphens,
+    plurals counted); None for an empty one. Runs of spaces in the term count as one, and a space is
+    matched possessively, so no term can make the search backtrack."""
+    words = variant.lower().split()
+    if not words:
+        return None
+    body = re.escape(words[0])
+    for w in words[1:]:
+        rest = w.lstrip("-")
+        if not rest:
+            continue  # a lone '-' between words is a separator itself
+        dashes = len(w) - len(rest)
+        # '[\s-]+' then the word's own leading '-': the whole run, ending in those dashes.
+        body += r"[\s-]++" + (rf"(?<=[\s-]{'-' * dashes})" if dashes else "") + re.escape(rest)
+    return re.compile(r"(?<!\w)" + body + r"(?:e?s)?(?!\w)")
+
+
 def mentions(haystack: str, term: str) -> bool:
     """Whether lowercase ``haystack`` uses ``term`` (or, for "Long Name (LN)", either form; plurals count)."""
-    variants = {term}
-    m = re.match(r"^(.*?)\s*\(([^)]+)\)\s*$", term)
-    if m:
-        variants = {m.group(1), m.group(2)}
-    for v in variants:
-        v = v.strip()
-        pattern = re.escape(v.lower()).replace(r"\ ", r"[\s-]+")
-        if v and re.search(r"(?<!\w)" + pattern + r"(?:e?s)?(?!\w)", haystack):
+    for v in term_variants(term):
+        pattern = term_pattern(v.strip())
+        if pattern is not None and pattern.search(haystack):
             return True
     return False

@@ -23,7 +23,7 @@ def parse_topics(value: str) -> dict[str, int | None]:
         item = item.strip()
         if not item:
             continue
-        m = re.fullmatch(r"(.+?)\s*(?:[:=]\s*(\d+))?", item)
+        m = re.fullmatch(r"(.+?)\s*+(?:[:=]\s*+(\d+))?", item)
         if m is None:
             raise ConfigError(f"--topics: cannot read {item!r}; write name or name:quota, e.g. structural:5,data")
         out[m.group(1).strip()] = int(m.group(2)) if m.group(2) else None

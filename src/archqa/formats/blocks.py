@@ -215,12 +215,13 @@ def count_cells(row: str) -> int:
 def slugify(heading: str) -> str:
     """GitHub-style anchor of a heading text."""
     text = re.sub(r"[*_`]", "", heading.strip().lower())
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = _LINK.sub(r"\1", text)
     text = re.sub(r"[^\w\- ]", "", text)
     return text.replace(" ", "-")
 
 
-_BOLD_LABEL = re.compile(r"^\s*(?:\*\*|__)([^*_\n]{1,60}?)\s*:?\s*(?:\*\*|__)\s*:?\s*(.*)$", re.S)
+_LINK = re.compile(r"\[([^\[\]]*+)\]\([^()]*+\)")
+_BOLD_LABEL = re.compile(r"^\s*+(?:\*\*|__)([^*_\n]{1,60}?)(?<!\s)\s*+:?\s*+(?:\*\*|__)\s*+:?\s*+(.*)$", re.S)
 
 
 def heading_label(block: Block) -> tuple[str | None, str]:

@@ -97,7 +97,7 @@ def detect(src: SourceText) -> tuple[Reader, float]:
     return best, conf
 
 
-LEAD_SYMBOLS = re.compile(r"^[^\w\s\"'`(\[<*_]+\s*")
+LEAD_SYMBOLS = re.compile(r"^[^\w\s\"'`(\[<*_]++\s*+")
 """Emoji, bullets and arrows some banks put before a heading's text ('🔹 1. What is ...')."""
 
 
@@ -111,13 +111,13 @@ def number_of(text: str) -> int:
     return int(text.rsplit(".", 1)[-1])
 
 
-HOUSE_Q = re.compile(r"^Q(\d+)\s*:\s*(.+)$")
+HOUSE_Q = re.compile(r"^Q(\d++)\s*+:\s*+(.+)$")
 QA_HEADING = re.compile(
-    r"^(?:Q|Question)\s*#?\s*(\d+(?:\.\d+)*)(?:\s*[-–]\s*(?:Q|Question)?\s*(\d+))?\s*[:.)\-–]\s*(.*)$", re.I
+    r"^(?:Q|Question)\s*+#?\s*+(\d+(?:\.\d+)*)(?:\s*+[-–]\s*+(?:Q|Question)?\s*+(\d++))?\s*+[:.)\-–]\s*+(.*)$", re.I
 )
-NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)[.)]\s+(.+)$")
-ANSWER_MARK = re.compile(r"^\s*(?:\*\*|__)?\s*(?:A|Answer|Ans)\s*[:.]?\s*(?:\*\*|__)?\s*[:.]?\s*", re.I)
-QMARK_LINE = re.compile(r"^\s*(?:\*\*|__)?\s*(?:Q|Question)\s*(\d+)?\s*[:.]\s*(?:\*\*|__)?\s*(.*)$", re.I)
+NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)[.)]\s++(.+)$")
+ANSWER_MARK = re.compile(r"^\s*+(?:\*\*|__)?\s*+(?:A|Answer|Ans)\s*+[:.]?\s*+(?:\*\*|__)?\s*+[:.]?\s*+", re.I)
+QMARK_LINE = re.compile(r"^\s*+(?:\*\*|__)?\s*+(?:Q|Question)\s*+(\d++)?\s*+[:.]\s*+(?:\*\*|__)?\s*+(.*)$", re.I)
 
 
 # -- house -------------------------------------------------------------------
@@ -182,7 +182,8 @@ def _split_on(
     return out
 
 
-_ASK_LABEL = re.compile(r"(?i)^(?:the ask|question|problem(?: statement)?|prompt|scenario)\s*:?$")
+_ASK_LABEL = re.compile(r"(?i)^(?:the ask|question|problem(?: statement)?|prompt|scenario)\s*+:?$")
+_QUOTE_MARK = re.compile(r"(?m)^[^\S\n]*+>\s?")
 
 
 def _take_ask(rq: RawQuestion) -> None:
@@ -204,7 +205,7 @@ def _take_ask(rq: RawQuestion) -> None:
             follow = [x for x in rq.blocks[i + 1 : i + 3] if x.kind in ("blockquote", "paragraph")]
             if follow:
                 taken.append(follow[0])
-                text = re.sub(r"^\s*>\s?", "", follow[0].raw, flags=re.M)
+                text = _QUOTE_MARK.sub("", follow[0].raw)
         text = " ".join(text.split()).strip('"“” ')
         if text:
             rq.meta["ask"] = text
@@ -213,7 +214,24 @@ def _take_ask(rq: RawQuestion) -> None:
 
 
 _CATEGORY_LEAD = re.compile(r"^[\W\d_]+")
-_CATEGORY_NOTE = re.compile(r"\s*\(.*?\)\s*$")
+
+
+def strip_note(text: str) -> str:
+    r"""``text`` without a trailing note in parentheses ('Caching (5 questions)' -> 'Caching').
+
+    The same as ``re.sub(r"\s*\(.*?\)\s*$", "", text)``, in one pass: that pattern is quadratic on a line
+    of many '(' (each one is tried, and each scans to the end).
+    """
+    end = len(text.rstrip())
+    if not end or text[end - 1] != ")":
+        return text
+    first = text.find("(", text.rfind("\n", 0, end) + 1, end - 1)
+    if first < 0:
+        return text
+    start = first
+    while start and text[start - 1].isspace():
+        start -= 1
+    return text[:start]
 
 
 _NOT_A_CATEGORY = re.compile(r"(?i)^(?:table of contents|contents|toc|index|overview|introduction)$")
@@ -223,7 +241,7 @@ def _clean_category(text: str) -> str:
     text = _CATEGORY_LEAD.sub("", text).strip()
     if _NOT_A_CATEGORY.match(text):
         return ""
-    text = _CATEGORY_NOTE.sub("", text)
+    text = strip_note(text)
     return text[:80]
 
 
@@ -298,7 +316,7 @@ def _numbered_read(src: SourceText) -> list[RawQuestion]:
     return _split_on(src, is_q)
 
 
-SECTION_Q = re.compile(r"^(?:QUESTION|Problem|Case|Exercise)\s*#?\s*(\d+(?:\.\d+)*)\s*[:.\-–]\s*(.+)$", re.I)
+SECTION_Q = re.compile(r"^(?:QUESTION|Problem|Case|Exercise)\s*+#?\s*+(\d+(?:\.\d+)*)\s*+[:.\-–]\s*+(.+)$", re.I)
 
 
 def _sections_detect(src: SourceText) -> float:
@@ -350,7 +368,7 @@ def _cards_read(src: SourceText) -> list[RawQuestion]:
 # -- bold questions and questions inside list items ---------------------------
 
 _BOLD_Q = re.compile(
-    r"^\s*(\*\*|__)\s*(?:Q(?:uestion)?\s*)?(?:(\d+(?:\.\d+)*)\s*[.):]\s*)?([^*_\n][^\n]*?)\s*\1\s*(\??)\s*$"
+    r"^\s*+(\*\*|__)\s*+(?:Q(?:uestion)?\s*+)?(?:(\d+(?:\.\d+){0,8})\s*+[.):]\s*+)?([^*_\n][^\n]*?)(?<!\s)\s*+\1\s*+(\??)\s*+$"
 )
 """A line that is all bold and asks something: '**1. What is the CAP theorem?**' (the '?' may follow)."""
 
@@ -398,7 +416,7 @@ def _bold_read(src: SourceText) -> list[RawQuestion]:
     return out
 
 
-_ITEM_MARKER = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
+_ITEM_MARKER = re.compile(r"^(\s*+(?:[-*+]|\d+[.)])\s++)")
 
 
 def _question_items(src: SourceText) -> list[tuple[Block, int, int]]:
@@ -481,7 +499,7 @@ def _list_cards_read(src: SourceText) -> list[RawQuestion]:
 _Q_HEADER = re.compile(r"(?i)^(?:q|questions?|prompt|front)$")
 _A_HEADER = re.compile(r"(?i)^(?:a|answers?|back|explanation|solution)$")
 _N_HEADER = re.compile(r"(?i)^(?:#|no\.?|n|number|id)$")
-_BR = re.compile(r"<br\s*/?>", re.I)
+_BR = re.compile(r"<br\s*+/?>", re.I)
 
 
 def _qa_tables(src: SourceText) -> list[tuple[Block, int, int, int | None]]:
@@ -491,7 +509,7 @@ def _qa_tables(src: SourceText) -> list[tuple[Block, int, int, int | None]]:
         if b.kind != "table":
             continue
         header, _ = table_rows(b)
-        cols = [_CATEGORY_NOTE.sub("", h).strip("*_ ") for h in header]
+        cols = [strip_note(h).strip("*_ ") for h in header]
         qi = next((i for i, h in enumerate(cols) if _Q_HEADER.match(h)), None)
         ai = next((i for i, h in enumerate(cols) if _A_HEADER.match(h)), None)
         if qi is not None and ai is not None:
@@ -545,11 +563,13 @@ def _details_detect(src: SourceText) -> float:
     return 0.9 if n >= 2 else 0.5 if n == 1 else 0.0
 
 
-_TAG = re.compile(r"<[^>]+>")
-_SUMMARY_NUMBER = re.compile(r"^\s*(?:Q(?:uestion)?\s*\d*\s*[:.)]|\d+[.)])\s*")
+_TAG = re.compile(r"<[^<>]++>")
+_SUMMARY_NUMBER = re.compile(r"^\s*+(?:Q(?:uestion)?\s*+\d*+\s*+[:.)]|\d+[.)])\s*+")
 
 
-DETAILS_OPEN = re.compile(r"<details[^>]*>\s*<summary[^>]*>(.*?)</summary>", re.S | re.I)
+DETAILS_OPEN = re.compile(r"<details[^<>]*+>\s*+<summary[^<>]*+>((?:[^<]++|<(?!/summary>|details))*+)</summary>", re.I)
+"""A <details> opening with its <summary>; the summary runs to the first </summary> and holds no other <details>
+(so a file of unclosed summaries is read in one pass)."""
 DETAILS_CLOSE = re.compile(r"</details>", re.I)
 
 
@@ -624,8 +644,8 @@ def _body_blocks(
     return out
 
 
-Q_MARK = re.compile(r"^\s*(?:\*\*)?Q\s*\d*\s*[:.]")
-A_MARK = re.compile(r"(?m)^\s*(?:\*\*)?A\s*[:.]")
+Q_MARK = re.compile(r"^\s*+(?:\*\*)?Q\s*+\d*+\s*+[:.]")
+A_MARK = re.compile(r"(?m)^[^\S\n]*+(?:\*\*)?A\s*+[:.]")
 
 
 def _qa_marker_detect(src: SourceText) -> float:
@@ -635,9 +655,9 @@ def _qa_marker_detect(src: SourceText) -> float:
     return 0.85 if q >= 2 and a >= 2 else 0.6 if q and a else 0.0
 
 
-Q_LINE = re.compile(r"^\s*(?:\*\*)?Q\s*(\d*)\s*[:.]\s*(?:\*\*)?\s*(.*)$")
-A_REST = re.compile(r"(?ms)^\s*(?:\*\*)?A\s*[:.]\s*(?:\*\*)?\s*(.*)$")
-A_START = re.compile(r"^\s*(?:\*\*)?A\s*[:.]\s*(?:\*\*)?\s*")
+Q_LINE = re.compile(r"^\s*+(?:\*\*)?Q\s*+(\d*+)\s*+[:.]\s*+(?:\*\*)?\s*+(.*)$")
+A_REST = re.compile(r"(?ms)^[^\S\n]*+(?:\*\*)?A\s*+[:.]\s*+(?:\*\*)?\s*+(.*)$")
+A_START = re.compile(r"^\s*+(?:\*\*)?A\s*+[:.]\s*+(?:\*\*)?\s*+")
 
 
 def _qa_marker_read(src: SourceText) -> list[RawQuestion]:

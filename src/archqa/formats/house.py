@@ -27,10 +27,19 @@ from archqa.model import (
     stable_id,
 )
 
-QUESTION_HEADING = re.compile(r"^(?:(?:Q|Question\s*)(\d+)\s*[:.)\-–]\s*(.+)|(\d+)[.)]\s+(.+\?))$", re.I)
-TOPIC_HEADING = re.compile(r"^Topic\s+\d+\s*[:.\-–]\s*(.+)$", re.I)
-LABEL = re.compile(r"^\s*\*\*([A-Za-z][A-Za-z &/\-]*?)\s*:?\*\*\s*:?\s*")
-SOURCE_COMMENT = re.compile(r"<!--\s*archqa:source\s+(.+):(\d+)\s*-->")
+QUESTION_HEADING = re.compile(r"^(?:(?:Q|Question\s*+)(\d++)\s*+[:.)\-–]\s*+(.+)|(\d++)[.)]\s++(.+\?))$", re.I)
+TOPIC_HEADING = re.compile(r"^Topic\s++\d++\s*+[:.\-–]\s*+(.+)$", re.I)
+LABEL = re.compile(r"^\s*+\*\*([A-Za-z][A-Za-z &/\-]*?)(?<!\s)\s*+:?\*\*\s*+:?\s*+")
+SOURCE_COMMENT = re.compile(r"<!--\s*+archqa:source\s++(.{1,2000}):(\d++)\s*+-->")
+META_SPLIT = re.compile(r"(?<!\s)\s++\|\s++(?=\*\*)")
+RELATED_TAIL = re.compile(r"(?<!\s)\s*+Related:\s*+(.+)$")
+LANG_TAG_TAIL = re.compile(r"(?<!\s)\s*+\[[A-Z]{2}\]$")
+LANG_TAG_HEAD = re.compile(r"^\[[A-Z]{2}\]\s*+[–—:-]?\s*+")
+HEAD_DASH = re.compile(r"^\s*+[–—:-]\s*+")
+HEAD_BODY = re.compile(r"^(.+?)(?<!\s)\s++[–—-]\s++(.*)$")
+RELATED_REF = re.compile(r"\[Q(\d++)\]\([^()]*+\)|`([^`]++)`|\bQ(\d++)\b")
+r"""Patterns are written so that none backtracks over a run of spaces: a whitespace run is matched
+possessively (``\s*+``) and only from its start (``(?<!\s)``)."""
 DIAGRAM_KINDS = {"mermaid"}
 
 FIELD_ALIASES = {
@@ -149,7 +158,7 @@ def _label(text: str) -> tuple[str | None, str]:
 def _meta_parts(text: str) -> list[tuple[str, str]]:
     """Split ``**ID**: x | **Difficulty**: y`` into (field, value) pairs."""
     parts = []
-    for seg in re.split(r"\s+\|\s+(?=\*\*)", text.strip()):
+    for seg in META_SPLIT.split(text.strip()):
         key, rest = _label(seg)
         if key:
             parts.append((key, rest.strip()))
@@ -163,10 +172,32 @@ def _backticks(text: str) -> list[str]:
     return [x.strip() for x in re.split(r"[,;]", text) if x.strip()]
 
 
+_URL_ANGLE = re.compile(r"<(https?://[^<>]++)>\s*+$")
+_URL_BRACKET = re.compile(r"\[([^\[\]\s]++)\]\s*+$")
+_URL_START = re.compile(r"https?://\S")
+
+
+def _tool_url(body: str) -> tuple[str, int] | None:
+    """A tool entry's URL at the end of its text ('<https://...>', '[https://...]' or a bare URL) and where it
+    starts, or None. Only the last word is looked at, so a line of many 'http://' is read in one pass."""
+    m = _URL_ANGLE.search(body) or _URL_BRACKET.search(body)
+    if m:
+        return m.group(1), m.start()
+    stripped = body.rstrip()
+    cut = len(stripped)
+    while cut and not stripped[cut - 1].isspace():
+        cut -= 1
+    last = stripped[cut:]
+    m = _URL_START.search(last)
+    if m is None:
+        return None
+    return last[m.start() :], cut + m.start()
+
+
 def _bib_entries(raw: str, prefix: str) -> list[tuple[int, str, str]]:
     """(line offset, id, rest) of each ``**X1.** ...`` entry in a references block."""
     out: list[tuple[int, str, str]] = []
-    pat = re.compile(r"^\s*(?:[-*+]\s+)?\*\*\[?(" + prefix + r"\d+)\]?\.?(.*?)\*\*\s*(.*)$")
+    pat = re.compile(r"^\s*+(?:[-*+]\s++)?\*\*\[?(" + prefix + r"\d++)\]?\.?(.*?)\*\*\s*+(.*)$")
     for off, line in enumerate(raw.split("\n")):
         m = pat.match(line)
         if m:
@@ -182,8 +213,8 @@ def _bib_entries(raw: str, prefix: str) -> list[tuple[int, str, str]]:
 def _split_head(rest: str) -> tuple[str, str]:
     if "\x00" in rest:
         head, body = rest.split("\x00", 1)
-        return head.strip(), re.sub(r"^\s*[–—:-]\s*", "", body).strip()
-    m = re.match(r"^(.+?)\s+[–—-]\s+(.*)$", rest)
+        return head.strip(), HEAD_DASH.sub("", body).strip()
+    m = HEAD_BODY.match(rest)
     if m:
         return m.group(1).strip(), m.group(2).strip()
     return rest.strip(), ""
@@ -446,7 +477,7 @@ class _Reader:
     def _related(self, text: str, line: int) -> None:
         assert self.q is not None
         raw = self.doc.related_raw[-1]
-        for m in re.finditer(r"\[Q(\d+)\]\([^)]*\)|`([^`]+)`|\bQ(\d+)\b", text):
+        for m in RELATED_REF.finditer(text):
             if m.group(2):
                 raw.append((m.group(2).strip(), line))
             else:
@@ -460,12 +491,12 @@ class _Reader:
             for off, gid, rest in _bib_entries(raw, "G"):
                 term, body = _split_head(rest)
                 related: list[str] = []
-                m = re.search(r"\s*Related:\s*(.+)$", body)
+                m = RELATED_TAIL.search(body)
                 if m:
                     related = [x.strip() for x in m.group(1).split(",") if x.strip()]
                     body = body[: m.start()].rstrip()
-                term = re.sub(r"\s*\[[A-Z]{2}\]$", "", term)
-                body = re.sub(r"^\[[A-Z]{2}\]\s*[–—:-]?\s*", "", body)
+                term = LANG_TAG_TAIL.sub("", term)
+                body = LANG_TAG_HEAD.sub("", body)
                 s.glossary.append(GlossaryEntry(id=gid, term=term, definition=body, related=related))
                 self.doc.ref_lines[gid] = b.line + off
         elif sub.startswith("biblio") or sub.startswith("sources") or sub.startswith("further"):
@@ -477,14 +508,10 @@ class _Reader:
             for off, tid, rest in _bib_entries(raw, "T"):
                 name, body = _split_head(rest)
                 url = ""
-                m = (
-                    re.search(r"<(https?://[^>]+)>\s*$", body)
-                    or re.search(r"\[([^\]\s]+)\]\s*$", body)
-                    or re.search(r"(https?://\S+)\s*$", body)
-                )
-                if m:
-                    url = m.group(1)
-                    body = body[: m.start()].rstrip()
+                found = _tool_url(body)
+                if found:
+                    url, cut = found
+                    body = body[:cut].rstrip()
                 s.tools.append(Tool(id=tid, name=name, description=body, url=url))
                 self.doc.ref_lines[tid] = b.line + off
 

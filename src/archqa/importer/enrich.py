@@ -61,11 +61,11 @@ def repair_text(text: str) -> Repair:
 STUB = re.compile(
     r"(?i)\b(see|read|find|get|view|check)\b[^.\n]{0,30}\banswers?\b[^.\n]{0,20}\b(at|on|in|here)\b"
     r"|\b(subscribe|premium members?|paid members?|unlock (the )?answer|sign up to (see|read|view))\b"
-    r"|\banswers? (is |are )?available (at|on|in)\b|\bcoming soon\b|^\s*(tbd|todo|n/?a)\s*\.?\s*$"
+    r"|\banswers? (is |are )?available (at|on|in)\b|\bcoming soon\b|^\s*+(tbd|todo|n/?a)\s*+\.?\s*+$"
 )
 
 
-_MARKUP = re.compile(r"<[^>]+>|[*_`>#-]")
+_MARKUP = re.compile(r"<[^<>]++>|[*_`>#-]")
 
 
 def stub_reason(answer: str) -> str | None:

@@ -113,7 +113,7 @@ LABELS = {
 }
 
 
-MARKUP = re.compile(r"^\s*(```|~~~|[-*+] |\d+[.)] |\||#|<|>|\*\*[^*\n]{1,60}:?\*\*:?)", re.M)
+MARKUP = re.compile(r"^[^\S\n]*+(```|~~~|[-*+] |\d+[.)] |\||#|<|>|\*\*[^*\n]{1,60}:?\*\*:?)", re.M)
 """Block markup that needs a real parse; an answer without it is one or more plain paragraphs."""
 
 
@@ -188,14 +188,14 @@ def _fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
     }
 
 
-PLAIN_ANSWER_MARK = re.compile(r"^\s*(?:A|Ans|Answer)\s*[:.\-–]\s+(?=\S)", re.I)
-NAVIGATION = re.compile(r"^\s*(?:(?:\*\*|__)?\s*\[[^\]]*\]\(#[^)]*\)\s*(?:\*\*|__)?\s*[|·•]?\s*)+$")
+PLAIN_ANSWER_MARK = re.compile(r"^\s*+(?:A|Ans|Answer)\s*+[:.\-–]\s++(?=\S)", re.I)
+NAVIGATION = re.compile(r"^\s*+(?:(?:\*\*|__)?+\s*+\[[^\]]*+\]\(#[^)]*+\)\s*+(?:\*\*|__)?+\s*+[|·•]?+\s*+)++$")
 """A paragraph that is only links to anchors in the same page ('[⬆ Back to Top](#contents)'): navigation."""
 
 _CODE_LINE = re.compile(
-    r"^\s*(?:def |class |return\b|import |from \S+ import |(?:if|for|while|elif|else|try|except|with)\b.*:$"
+    r"^\s*+(?:def |class |return\b|import |from \S++ import |(?:if|for|while|elif|else|try|except|with)\b.*:$"
     r"|func |fn |let |const |var |public |private |package |#include|//|/\*|\$ |>>> |SELECT\b|INSERT\b|UPDATE\b"
-    r"|CREATE\b|DELETE\b)|[;{}]\s*$|^\s*[\w.\[\]]+\s*[:+\-*/]?=\s*\S",
+    r"|CREATE\b|DELETE\b)|[;{}]\s*+$|^\s*+[\w.\[\]]++\s*+[:+\-*/]?=\s*+\S",
     re.I,
 )
 
@@ -215,8 +215,12 @@ def _looks_like_drawing(content: str) -> bool:
     return box > max(20, len(content) // 10)
 
 
-_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=[^\s*_])(.+?)(?<=[^\s*_])\3(?![\w*])")
-_TITLE_NUMBER = re.compile(r"^(?:Q(?:uestion)?\s*(\d+(?:\.\d+)*)?\s*[.):]|(\d+(?:\.\d+)*)[.):])\s+(?=\S)", re.I)
+_EMPHASIS = re.compile(
+    r"(\*\*|__)(?=\S)(.{1,500}?)(?<=\S)\1|(?<![\w*])([*_])(?=[^\s*_])(.{1,500}?)(?<=[^\s*_])\3(?![\w*])"
+)
+"""Bold or italic spans in a title; a span is at most 500 characters, so a title full of unclosed marks is
+read in linear time."""
+_TITLE_NUMBER = re.compile(r"^(?:Q(?:uestion)?\s*+(\d+(?:\.\d+)*)?\s*+[.):]|(\d+(?:\.\d+)*)[.):])\s++(?=\S)", re.I)
 
 
 def clean_title(raw: str) -> tuple[str, int | None]:

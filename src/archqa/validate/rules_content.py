@@ -175,7 +175,7 @@ def tables(ctx: Context) -> None:
             ln not in in_fence
             and ln not in table_lines
             and lines[i].lstrip().startswith("|")
-            and re.match(r"^\s*\|?\s*:?-{3,}", lines[i + 1])
+            and re.match(r"^\s*+\|?\s*+:?-{3,}", lines[i + 1])
         ):
             h, d = count_cells(lines[i]), count_cells(lines[i + 1])
             ctx.check(
