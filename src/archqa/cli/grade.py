@@ -18,6 +18,9 @@ from archqa.cli.store import db_option
               help="Read the answer from this file (default: standard input).")
 @click.option("--grader", default=None, metavar="NAME",
               help="The grader: semantic (default), lexical, llm, or a plugin's name.")
+@click.option("--model", default=None, metavar="NAME", help="With --grader llm: the model (else ARCHQA_MODEL).")
+@click.option("--base-url", default=None, metavar="URL",
+              help="With --grader llm: an OpenAI-compatible server (else ARCHQA_BASE_URL; key from ARCHQA_API_KEY).")
 @click.option("--audit", is_flag=True,
               help="Measure the grader against the labelled calibration set instead of grading one answer.")
 @click.option("--split", type=click.Choice(["all", "tune", "holdout"]), default="all", show_default=True,
@@ -34,6 +37,8 @@ def grade(
     question_id: str | None,
     answer_file: Path | None,
     grader: str | None,
+    model: str | None,
+    base_url: str | None,
     audit: bool,
     split: str,
     from_reviews: bool,
@@ -58,8 +63,9 @@ def grade(
     from archqa.practice.grade import DEFAULT_GRADER
 
     name = grader or DEFAULT_GRADER
+    options = {"model": model, "base_url": base_url} if name == "llm" else {}
     if audit:
-        _audit(name, split, from_reviews, label_files, as_json, gate, db)
+        _audit(name, options, split, from_reviews, label_files, as_json, gate, db)
         return
     if from_reviews or label_files or gate:
         raise ConfigError("--from-reviews, --labels and --gate go with --audit")
@@ -79,7 +85,7 @@ def grade(
 
     if sys.stderr.isatty():
         click.echo("Loading the grader…", err=True)
-    result = get_grader(name).grade(text, rubric(question))
+    result = get_grader(name, **options).grade(text, rubric(question))
     if as_json:
         click.echo(json.dumps({"question": question.id, "grader": result.grader, "covered": result.covered,
                                "total": result.total, "suggested": result.suggested, "points": result.to_json()},
@@ -112,7 +118,7 @@ def _find_question(question_id: str, db: Path | None):  # type: ignore[no-untype
 
 
 def _audit(
-    name: str, split: str, from_reviews: bool, label_files: tuple[Path, ...], as_json: bool, gate: bool,
+    name: str, options: dict[str, str | None], split: str, from_reviews: bool, label_files: tuple[Path, ...], as_json: bool, gate: bool,
     db: Path | None,
 ) -> None:
     from archqa.practice.audit import audit, audit_judgements, load_calibration, report_lines
@@ -131,7 +137,7 @@ def _audit(
         answers = load_calibration(list(label_files) or None, split=split)  # type: ignore[arg-type]
         if sys.stderr.isatty():
             click.echo(f"Loading the grader… then grading {len(answers)} answers", err=True)
-        report = audit(get_grader(name), answers, "the calibration set" + ("" if split == "all" else f" ({split})"))
+        report = audit(get_grader(name, **options), answers, "the calibration set" + ("" if split == "all" else f" ({split})"))
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
     else:

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from archqa.text import stem
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?(?:-[A-Za-z0-9]+)*")
 
 
+@lru_cache(maxsize=16384)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(m.group().lower().replace("’", "'") for m in _WORD.finditer(text))
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens; contractions ("don't") and hyphenated words stay whole."""
-    return [m.group().lower().replace("’", "'") for m in _WORD.finditer(text)]
+    return list(_tokens(text))
 
 
 # -- prose ------------------------------------------------------------------
@@ -36,6 +42,7 @@ FUNCTION_WORDS = frozenset(
 _ITEM_SPLIT = re.compile(r"[,;/|•·+\n]|\s-\s|\s[-–—>→]+\s")
 
 
+@lru_cache(maxsize=16384)
 def is_prose(text: str) -> bool:
     """True when ``text`` reads as a claim, not a list of terms ("replicas, lag, primary, session").
 
@@ -100,9 +107,14 @@ _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in NEGATING_PHRAS
 
 def negations(text: str) -> list[str]:
     """The negating words and phrases in ``text``, in order, as written (lower-case)."""
-    found = [w for w in tokens(text) if w in NEGATORS]
+    return list(_negations(text))
+
+
+@lru_cache(maxsize=16384)
+def _negations(text: str) -> tuple[str, ...]:
+    found = [w for w in _tokens(text) if w in NEGATORS]
     found += [m.group().lower() for m in _PHRASE_RE.finditer(text)]
-    return found
+    return tuple(found)
 
 
 def polarity(text: str) -> int:
@@ -173,8 +185,10 @@ for _a, _b in ANTONYMS:
     _ANTONYM.setdefault(stem(_b), set()).add(stem(_a))
 
 
-def stems(text: str) -> set[str]:
-    return {stem(w) for w in tokens(text)}
+@lru_cache(maxsize=16384)
+def stems(text: str) -> frozenset[str]:
+    """The stems of a text's words."""
+    return frozenset(stem(w) for w in _tokens(text))
 
 
 def swapped_antonyms(point: str, span: str) -> list[tuple[str, str]]:
@@ -211,7 +225,10 @@ _INSTRUCTION = re.compile(
     r"grading|key\s+points?)\b"
     r"|\b(?:mark|grade|score|treat|count|consider|rate|give)\b[^.!?\n]{0,60}\b(?:as\s+)?(?:covered|correct|full\s+(?:marks|"
     r"credit|score)|easy|100\s*%|all\s+(?:the\s+)?(?:key\s+)?points)\b"
-    r"|\b(?:as\s+the\s+grader|you\s+are\s+(?:the|a)\s+grader|system\s*:|assistant\s*:|grader\s*:)",
+    r"|\b(?:as\s+the\s+grader|you\s+are\s+(?:the|a)\s+grader|system\s*:|assistant\s*:|grader\s*:)"
+    r"|\b(?:this|my|the)\s+(?:answer|response|candidate)\s+(?:\w+\s+){0,2}(?:covers|covered|addresses|hits|makes|meets)"
+    r"\s+(?:all|every|each)\b"
+    r"|\b(?:all|every)\s+(?:the\s+)?(?:key\s+)?points?\s+(?:\w+\s+){0,2}(?:covered|addressed|met|made)\b",
     re.IGNORECASE,
 )
 

@@ -22,7 +22,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from archqa.errors import GraderError
 from archqa.text import STOPWORDS, stem, words
@@ -149,12 +149,15 @@ def graders() -> dict[str, Callable[[], Grader]]:
     return dict(_GRADERS)
 
 
-def get_grader(name: str) -> Grader:
-    """A ready grader registered as ``name``. GraderError names the known graders or the missing extra."""
+def get_grader(name: str, **options: Any) -> Grader:
+    """A ready grader registered as ``name``, built with ``options`` (e.g. ``model=`` for ``llm``).
+
+    GraderError names the known graders, or what the grader needs to load."""
     known = graders()
     if name not in known:
         raise GraderError(f"--grader {name!r}: unknown grader; choose one of {', '.join(sorted(known))}")
-    return known[name]()
+    factory: Callable[..., Grader] = known[name]
+    return factory(**{k: v for k, v in options.items() if v is not None})
 
 
 # -- the lexical grader -----------------------------------------------------
@@ -287,7 +290,7 @@ class LexicalGrader(Grader):
     """
 
     name = "lexical"
-    description = "stemmed content-word overlap per key point (default; no extra dependency)"
+    description = "stemmed content-word overlap per key point (no model; cannot see paraphrase or negation)"
 
     def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
         from archqa.practice.spans import sentences
