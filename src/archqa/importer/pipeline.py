@@ -296,8 +296,8 @@ def read_file_questions(text: str, path: str, dialect: str | None = None) -> tup
     if reader.name == "house":
         doc = read_text_document(text, path, (src.lines, src.blocks))
         out = []
-        for q in doc.set.questions:
-            if not q.id or "id" not in doc.qlines[doc.set.questions.index(q)].fields:
+        for q, lines in zip(doc.set.questions, doc.qlines):
+            if not q.id or "id" not in lines.fields:
                 q.id = _qid(path, q.title)
             out.append(_stored(q, q.topic, house=True))
         refs = json.dumps(
