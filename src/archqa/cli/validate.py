@@ -24,7 +24,7 @@ def parse_mix(value: str) -> tuple[int, int, int]:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True)
 @click.option(
     "--format",
     "fmt",
@@ -45,6 +45,11 @@ def parse_mix(value: str) -> tuple[int, int, int]:
 def validate(files: tuple[str, ...], fmt: str, strict: bool, mix: str | None, quiet: bool) -> None:
     """Check documents against every rule and print findings and a computed score.
 
+    Each file is judged on its own, its report printed as soon as it is
+    ready: a file that cannot be read (a directory, a FIFO, over 20 MB, not
+    UTF-8) or that takes longer than its time limit (3 s plus 3 s per MB) is
+    reported and the others are still checked.
+
     Exit status: 0 when no file has errors, 1 when one has (with --strict,
     warnings count too), 2 when a file cannot be read as a document.
     """
@@ -57,15 +62,24 @@ def validate(files: tuple[str, ...], fmt: str, strict: bool, mix: str | None, qu
     unreadable = 0
     for path in files:
         try:
-            reports.append(validate_file(path, config))
+            report = validate_file(path, config)
         except InputError as exc:
             unreadable += 1
             click.echo(f"archqa: {exc}", err=True)
+            continue
+        except Exception as exc:  # an archqa bug on an unusual file must not hide the other files' reports
+            unreadable += 1
+            click.echo(
+                f"archqa: {path}: archqa failed while checking this file ({type(exc).__name__}: {exc}); the other"
+                " files are checked. Please report it with the file",
+                err=True,
+            )
+            continue
+        reports.append(report)
+        if fmt != "json":
+            click.echo(render_text(report, findings=not quiet))
     if fmt == "json":
         click.echo(render_json(reports))
-    else:
-        for r in reports:
-            click.echo(render_text(r, findings=not quiet))
     if unreadable:
         sys.exit(2)
     if any(not r.ok(strict) for r in reports):

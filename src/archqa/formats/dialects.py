@@ -692,6 +692,32 @@ def _qa_marker_read(src: SourceText) -> list[RawQuestion]:
 
 
 FRONT = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.S)
+MAX_FRONT_MATTER = 64_000
+"""Front matter longer than this is not read as metadata."""
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases ('*name'): a few bytes of nested aliases expand to gigabytes
+    as soon as the values are turned into text, and front matter has no use for them."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases are not read in front matter", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def load_front_matter(text: str) -> object:
+    """The YAML of a front-matter block, read safely: no aliases, no tags beyond plain data, bounded size and
+    nesting. yaml.YAMLError when it cannot be read that way."""
+    if len(text) > MAX_FRONT_MATTER:
+        raise yaml.YAMLError(f"front matter over {MAX_FRONT_MATTER // 1000} KB")
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506  (a SafeLoader subclass)
+    except (RecursionError, MemoryError):
+        raise yaml.YAMLError("front matter nested too deeply") from None
 
 
 def _front_detect(src: SourceText) -> float:
@@ -699,7 +725,7 @@ def _front_detect(src: SourceText) -> float:
     if not m:
         return 0.0
     try:
-        meta = yaml.safe_load(m.group(1))
+        meta = load_front_matter(m.group(1))
     except yaml.YAMLError:
         return 0.0
     return 0.95 if isinstance(meta, dict) and ("title" in meta or "question" in meta) else 0.0
@@ -708,7 +734,12 @@ def _front_detect(src: SourceText) -> float:
 def _front_read(src: SourceText) -> list[RawQuestion]:
     m = FRONT.match(src.text)
     assert m is not None
-    meta = yaml.safe_load(m.group(1)) or {}
+    try:
+        meta = load_front_matter(m.group(1))
+    except yaml.YAMLError:
+        meta = None
+    if not isinstance(meta, dict):  # forced with --dialect on a file whose front matter is not a mapping
+        meta = {}
     body_start = src.text.count("\n", 0, m.end())
     title = str(meta.get("question") or meta.get("title") or "").strip()
     blocks = [b for b in src.blocks if b.start >= body_start]

@@ -10,6 +10,7 @@ from pathlib import Path
 from archqa.errors import InputError
 from archqa.formats.blocks import Block, list_items, parse_blocks, slugify, table_rows
 from archqa.formats.source import decode
+from archqa.limits import read_document_bytes
 from archqa.model import (
     BibEntry,
     Blueprint,
@@ -635,23 +636,25 @@ def read_text_document(
 
 
 def read_document(path: str | Path) -> ParsedDocument:
-    """Read a house-format file; raise InputError for unreadable or empty input."""
+    """Read a house-format file; raise InputError for unreadable or empty input.
+
+    Only a regular file of at most ``archqa.limits.MAX_FILE_BYTES`` is read (a FIFO or a device is refused).
+    """
     p = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise InputError(p, None, "is a directory", "pass the Markdown files inside it") from None
-    except OSError as exc:
-        raise InputError(p, None, f"cannot be read: {exc.strerror}", "check the path") from None
-    doc = read_text_document(decode(data, p), p)
+    doc = read_text_document(decode(read_document_bytes(path), p), p)
     if not doc.set.questions:
-        raise InputError(
-            p,
-            None,
-            "no questions found",
-            "questions are headings like '### Q1: ...'; see docs/house-format.md",
-        )
+        raise no_questions(p)
     return doc
+
+
+def no_questions(path: str) -> InputError:
+    """The error for a document in which the house reader found no question."""
+    return InputError(
+        path,
+        None,
+        "no questions found",
+        "questions are headings like '### Q1: ...'; see docs/house-format.md",
+    )
 
 
 def read_set(path: str | Path) -> QuestionSet:

@@ -32,12 +32,7 @@ def decode(data: bytes, path: str) -> str:
 
 
 def read_text(path: str | Path) -> str:
-    """Read and decode a file, turning OS errors into InputError."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except IsADirectoryError:
-        raise InputError(str(path), None, "is a directory", "pass the Markdown files inside it") from None
-    except OSError as exc:
-        raise InputError(str(path), None, f"cannot be read: {exc.strerror}", "check the path") from None
-    return decode(data, str(path))
+    """Read and decode a regular file (size-capped), turning OS errors into InputError."""
+    from archqa.limits import read_document_bytes
+
+    return decode(read_document_bytes(path), str(path))

@@ -11,7 +11,17 @@ import ftfy
 
 from archqa.model import CLUSTERS, Difficulty
 
-ESCAPE = re.compile(r"(?<!\\)\\u([0-9a-fA-F]{4})")
+ESCAPE = re.compile(r"(?<!\\)\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\)\\u([0-9a-fA-F]{4})")
+"""A literal ``\\uXXXX`` escape, or a pair of them that spells one character as UTF-16 surrogates."""
+
+
+def _unescape(m: re.Match[str]) -> str:
+    """The character an escape stands for; a lone surrogate stays the literal escape (it is no character)."""
+    if m.group(1):
+        high, low = int(m.group(1), 16), int(m.group(2), 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    code = int(m.group(3), 16)
+    return m.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 @dataclass
@@ -49,7 +59,7 @@ def repair_text(text: str) -> Repair:
                 fence = None
         new = ftfy.fix_encoding(line) if not line.isascii() else line
         if fence is None and not m:
-            new = ESCAPE.sub(lambda mm: chr(int(mm.group(1), 16)), new)
+            new = ESCAPE.sub(_unescape, new)
         if new != line:
             repaired += 1
         if "\ufffd" in new or (not new.isascii() and ftfy.is_bad(new)):

@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import re
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,6 +21,7 @@ from archqa.formats.dialects import LEAD_SYMBOLS, SourceText, detect, readers
 from archqa.formats.house import read_text_document
 from archqa.formats.source import decode
 from archqa.importer.enrich import classify_cluster, classify_difficulty, repair_text, stub_reason, tags_from
+from archqa.limits import file_seconds, read_document_bytes, time_budget
 from archqa.model import CLUSTERS, CodeExample, Diagram, Provenance, Question, cluster_of
 from archqa.store.store import PreparedRow, Store, StoredQuestion, normalize_title
 
@@ -359,19 +362,35 @@ def _parse_file(shown: str, path: str, data: bytes, sha: str, dialect: str | Non
     """Decode, repair, detect, read and enrich one file. Runs in a worker process."""
     out = _Parsed(shown, path, sha, len(data))
     try:
-        fixed = repair_text(decode(data, shown))
-        out.dialect, questions, out.refs = read_file_questions(fixed.text, path, dialect)
-        out.rows = [Store.prepare(sq) for sq in questions]
+        with time_budget(file_seconds(len(data)), shown):
+            fixed = repair_text(decode(data, shown))
+            out.dialect, questions, out.refs = read_file_questions(fixed.text, path, dialect)
+            out.rows = [Store.prepare(sq) for sq in questions]
         out.flagged = sum(1 for sq in questions if sq.flags)
         out.repaired, out.unrepaired = fixed.repaired, fixed.unrepaired
     except ArchqaError as exc:
         out.error = str(exc)
+    except (RecursionError, MemoryError):
+        out.rows = []
+        out.error = f"{shown}: this file is nested too deeply or too large to read; split it or simplify it"
     except Exception as exc:  # a reader bug on an unusual file must not stop the other files
         out.error = (
             f"{shown}: archqa could not read this file ({type(exc).__name__}: {exc}); the other files are imported."
             " Please report it with the file, or force another reader with --dialect"
         )
     return out
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker start-up: a thread that ends this worker as soon as the importing process is gone (killed with
+    -9 it cannot shut its pool down, and the workers would otherwise live on)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="archqa-parent-watch", daemon=True).start()
 
 
 PARALLEL_BYTES = 2_000_000
@@ -390,7 +409,7 @@ def _read_source(f: Path, store: Store, max_bytes: int) -> FileResult | tuple[st
                 f"the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit",
                 "split it, or raise the limit with --max-size",
             )
-        data = f.read_bytes()
+        data = read_document_bytes(f, max_bytes)
     except ArchqaError as exc:
         return FileResult(str(f), "failed", error=str(exc))
     except OSError as exc:
@@ -434,7 +453,11 @@ def import_paths(
         except OSError:
             pass
     n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    pool = ProcessPoolExecutor(n_workers) if n_workers > 1 and len(files) > 1 and total > PARALLEL_BYTES else None
+    pool = (
+        ProcessPoolExecutor(n_workers, initializer=_exit_with_parent, initargs=(os.getpid(),))
+        if n_workers > 1 and len(files) > 1 and total > PARALLEL_BYTES
+        else None
+    )
     # Files in path order, each with its parse still running, or with its result when it needed none.
     in_flight: deque[tuple[Path, Future[_Parsed] | FileResult]] = deque()
 

@@ -56,12 +56,31 @@ def _json_object(content: str) -> str:
     return text
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: object) -> object:
+    """JSON values with each lone surrogate ('\\ud800', no character) replaced by U+FFFD, so the text can be
+    written as UTF-8."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    return value
+
+
 def parse_reply(content: str) -> tuple[DraftQuestion | None, list[Finding]]:
     """The reply as a DraftQuestion, or the findings that say why it is not one."""
     if not content.strip():
         return None, [_finding("reply.empty", "the reply is empty.", "reply with the JSON object of the schema.")]
     try:
-        data = json.loads(_json_object(content))
+        data = _scrub(json.loads(_json_object(content)))
+    except RecursionError:
+        return None, [
+            _finding("reply.json", "the reply's JSON is nested too deeply to read.", "reply with the schema's object.")
+        ]
     except json.JSONDecodeError as exc:
         return None, [
             _finding(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import time
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import yaml
+
+from archqa.limits import BLOCK_SECONDS, MAX_NESTING, remaining
 
 ALIASES: dict[str, str] = {
     "py": "python",
@@ -86,12 +89,38 @@ _TS_GRAMMARS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class ParseResult:
-    """The outcome of parsing one block: ok, or the block line and what is wrong."""
+    """The outcome of parsing one block: ok, or the block line and what is wrong.
+
+    ``checked`` is False when the block was too large, too deeply nested or too slow to parse; then
+    ``ok`` is True (nothing wrong was found) and ``message`` says why it was not checked.
+    """
 
     ok: bool
     language: str
     line: int = 0
     message: str = ""
+    checked: bool = True
+
+
+MAX_SLOW_PARSE_BYTES = 256_000
+"""SQL and YAML are parsed in pure Python: a larger block is reported unchecked rather than parsed."""
+
+
+def _unchecked(lang: str, why: str) -> ParseResult:
+    return ParseResult(True, lang, 1, why, checked=False)
+
+
+def nesting_depth(code: str) -> int:
+    """The deepest nesting of (), [] and {} in ``code``, counting every bracket (strings included)."""
+    depth = deepest = 0
+    for ch in code:
+        if ch in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif ch in ")]}" and depth:
+            depth -= 1
+    return deepest
 
 
 def canonical(label: str) -> str | None:
@@ -125,10 +154,33 @@ def _first_error(node: Any) -> Any:
 
 
 def parse_code(label: str, code: str) -> ParseResult:
-    """Parse ``code`` as the language ``label`` names. Unknown labels raise KeyError."""
+    """Parse ``code`` as the language ``label`` names. Unknown labels raise KeyError.
+
+    Parsing is bounded: a block nested deeper than ``MAX_NESTING`` brackets, a parser that runs out of
+    recursion or memory, or a parse slower than ``BLOCK_SECONDS`` (or the file's time budget) gives an
+    unchecked result instead of an exception. Results are cached: the rules ask about a block more than once.
+    """
     lang = canonical(label)
     if lang is None:
         raise KeyError(label)
+    return _parse_cached(lang, code)
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(lang: str, code: str) -> ParseResult:
+    depth = nesting_depth(code) if len(code) > MAX_NESTING else 0
+    if depth > MAX_NESTING and lang in ("json", "sql", "yaml"):  # Python has its own limit (SyntaxError)
+        return _unchecked(lang, f"brackets nested {depth} deep, over the {MAX_NESTING} archqa parses")
+    if lang in ("sql", "yaml") and len(code) > MAX_SLOW_PARSE_BYTES:
+        kb, most = len(code) // 1000, MAX_SLOW_PARSE_BYTES // 1000
+        return _unchecked(lang, f"the block is {kb} KB, over the {most} KB archqa parses")
+    try:
+        return _parse(lang, code)
+    except (RecursionError, MemoryError):
+        return _unchecked(lang, "the block is nested too deeply to parse")
+
+
+def _parse(lang: str, code: str) -> ParseResult:
     if lang == "python":
         try:
             ast.parse(code)
@@ -152,7 +204,9 @@ def parse_code(label: str, code: str) -> ParseResult:
             problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
             return ParseResult(False, lang, line, str(problem))
         return ParseResult(True, lang)
-    tree = _parser(lang).parse(code.encode("utf-8"))
+    tree = _parse_tree(lang, code.encode("utf-8", "surrogatepass"))
+    if tree is None:
+        return _unchecked(lang, f"the parser took longer than {BLOCK_SECONDS:.0f} s")
     if not tree.root_node.has_error:
         return ParseResult(True, lang)
     bad = _first_error(tree.root_node)
@@ -163,6 +217,26 @@ def parse_code(label: str, code: str) -> ParseResult:
     what = f"missing {bad.type}" if bad.is_missing else "unexpected syntax"
     snippet = text if len(text) <= 60 else text[:57] + "..."
     return ParseResult(False, lang, row + 1, f"{what} near `{snippet}`")
+
+
+def _parse_tree(lang: str, data: bytes) -> Any:
+    """A tree-sitter parse of ``data``, or None when it takes longer than ``BLOCK_SECONDS`` (or than the
+    file's budget has left): tree-sitter's error recovery on some garbage takes minutes."""
+    parser = _parser(lang)
+    left = remaining()
+    stop = time.monotonic() + (BLOCK_SECONDS if left is None else max(0.0, min(BLOCK_SECONDS, left)))
+
+    def read(offset: int, point: Any) -> bytes:
+        return data[offset : offset + 65536]
+
+    def progress(offset: int, has_error: bool) -> bool:
+        return time.monotonic() > stop
+
+    try:
+        return parser.parse(read, progress_callback=progress)
+    except ValueError:  # the progress callback cancelled the parse
+        parser.reset()
+        return None
 
 
 def _parse_sql(code: str) -> ParseResult:

@@ -210,7 +210,17 @@ def run(doc: ParsedDocument, config: ValidationConfig | None = None) -> Report:
     """Run every rule over a parsed document and compute the score."""
     ctx = Context(doc=doc, config=config or ValidationConfig())
     for spec in rules():
-        spec.func(ctx)
+        try:
+            spec.func(ctx)
+        except (RecursionError, MemoryError):
+            # A parser or rule that runs out of stack or memory on this document: the rule is not applied.
+            ctx.fail(
+                spec.id,
+                Severity.WARNING,
+                1,
+                f"the rule '{spec.id}' could not check this document: it is nested too deeply or too large.",
+                "split the document, or simplify its most deeply nested block.",
+            )
     total, cats = score(ctx)
     findings = sorted(ctx.findings, key=lambda f: (f.line, f.rule))
     return Report(path=doc.path, questions=len(doc.set.questions), findings=findings, categories=cats, score=total)

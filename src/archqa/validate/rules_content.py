@@ -74,6 +74,15 @@ def code_blocks(ctx: Context) -> None:
             )
             continue
         r = parse_code(label, f.content)
+        if not r.checked:
+            ctx.fail(
+                "code.unchecked",
+                W,
+                f.line,
+                f"{label} block was not checked: {r.message}.",
+                "split the block into smaller ones, or label it ```text if it is not meant to parse.",
+            )
+            continue
         ctx.check(
             r.ok,
             "code.parse",
