@@ -28,6 +28,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     usage: tuple[int, int] = (120, 80)
+    raw: bytes | None = None
+    """A body sent as it is (with ``content_type``) instead of the JSON reply: a proxy's HTML page, garbage."""
+    content_type: str = "application/json"
 
 
 Script = Callable[[dict[str, Any], int], Reply]
@@ -77,6 +80,9 @@ class ChatServer:
                 finally:
                     with server._lock:
                         server.in_flight -= 1
+                if reply.raw is not None:
+                    self._send_raw(reply.status, reply.raw, reply.content_type, reply.headers)
+                    return
                 if reply.status != 200:
                     err = {"error": {"message": f"scripted {reply.status}", "type": "server_error", "code": None}}
                     self._send(reply.status, err, reply.headers)
@@ -102,10 +108,14 @@ class ChatServer:
                 self._send(200, payload, reply.headers)
 
             def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(payload).encode()
+                self._send_raw(status, json.dumps(payload).encode(), "application/json", headers)
+
+            def _send_raw(
+                self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+            ) -> None:
                 try:
                     self.send_response(status)
-                    self.send_header("content-type", "application/json")
+                    self.send_header("content-type", content_type)
                     self.send_header("content-length", str(len(data)))
                     for k, v in (headers or {}).items():
                         self.send_header(k, v)

@@ -44,6 +44,12 @@ class ExportError(ArchqaError):
     exit_code = 2
 
 
+class StoreError(ArchqaError):
+    """The store (SQLite) cannot be read or written: read-only, disk full, damaged, locked."""
+
+    exit_code = 2
+
+
 class BackendError(ArchqaError):
     """A model backend cannot be used or failed: missing SDK, unreachable server, rejected request."""
 

@@ -155,3 +155,22 @@ def mentions(haystack: str, term: str) -> bool:
         if pattern is not None and pattern.search(haystack):
             return True
     return False
+
+
+_TERMINAL_CONTROL = re.compile(
+    r"\x1b\][^\x07\x1b\x9c]*+(?:\x07|\x1b\\|\x9c)?"  # OSC: title, clipboard, hyperlinks
+    r"|\x9d[^\x07\x1b\x9c]*+(?:\x07|\x1b\\|\x9c)?"  # OSC, 8-bit
+    r"|\x1b[P^_X][^\x1b\x9c]*+(?:\x1b\\|\x9c)?"  # DCS, PM, APC, SOS strings
+    r"|(?:\x1b\[|\x9b)[0-?]*+[ -/]*+[@-~]?"  # CSI: colours, cursor moves, erase
+    r"|\x1b[ -/]*+[0-~]?"  # any other escape sequence
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # every other control character except tab and newline
+)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without terminal control sequences (OSC title and clipboard writes, CSI cursor and colour
+    codes, other escapes) or control characters other than tab and newline: what imported files say is
+    shown, never executed by the terminal."""
+    if text.isprintable() or not _TERMINAL_CONTROL.search(text):
+        return text
+    return _TERMINAL_CONTROL.sub("", text)

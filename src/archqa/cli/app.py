@@ -14,6 +14,14 @@ from archqa import __version__
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def echo(text: str = "", err: bool = False) -> None:
+    """Print text that may come from a user's files (titles, answers, paths, findings) with terminal control
+    sequences removed, so an imported file cannot set the terminal's title or write its clipboard."""
+    from archqa.text import terminal_safe
+
+    click.echo(terminal_safe(text), err=err)
+
+
 def handle_errors(func: F) -> F:
     """Turn archqa's typed errors into a one-line message and their exit status."""
 
@@ -24,7 +32,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ArchqaError as exc:
-            click.echo(f"archqa: {exc}", err=True)
+            echo(f"archqa: {exc}", err=True)
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from archqa.cli.app import cli, handle_errors
+from archqa.cli.app import cli, echo, handle_errors
 from archqa.cli.llm import model_options, pop_model_options, prepare, report
 from archqa.cli.validate import parse_mix
 
@@ -141,6 +141,10 @@ def generate(
         languages=[x.lower() for x in _split(languages)],
         seed=seed,
     )
+    if out is not None and not (out.parent if str(out.parent) else Path(".")).is_dir():
+        from archqa.errors import ExportError
+
+        raise ExportError(f"--out {out}: the folder {out.parent} does not exist; create it or choose another --out")
     llm = pop_model_options(model_kw)
     model, bar = prepare(llm, bp, bank)
     try:
@@ -157,7 +161,9 @@ def generate(
     else:
         text = result.text
     if out is not None:
-        out.write_text(text, encoding="utf-8")
+        from archqa.export.base import atomic_write
+
+        atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     else:
         sys.stdout.write(text)
     r = result.report
@@ -169,11 +175,11 @@ def generate(
     )
     failed = report(result)
     for s in result.shortfalls:
-        click.echo(f"archqa: shortfall: {s.describe()}", err=True)
+        echo(f"archqa: shortfall: {s.describe()}", err=True)
     if failed and not allow_shortfall and not r.errors:
         sys.exit(1)
     if r.errors:
         for f in r.findings:
             if f.severity.value == "error":
-                click.echo(f"  {f.format()}", err=True)
+                echo(f"  {f.format()}", err=True)
         sys.exit(1)

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from archqa.cli.app import cli, handle_errors
+from archqa.cli.app import cli, echo, handle_errors
 
 db_option = click.option(
     "--db",
@@ -101,7 +101,7 @@ def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path
     else:
         for f in report.files:
             if f.status == "failed":
-                click.echo(f"failed     {f.error}", err=True)
+                echo(f"failed     {f.error}", err=True)
                 continue
             extra = ""
             if f.status == "imported":
@@ -113,17 +113,17 @@ def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path
                 if f.unrepaired_lines:
                     shown = ", ".join(map(str, f.unrepaired_lines[:10]))
                     extra += f"; could not repair lines {shown}{' ...' if len(f.unrepaired_lines) > 10 else ''}"
-            click.echo(f"{f.status:<10} {f.path}{extra}")
-        click.echo(f"duplicates in the store: {report.exact_duplicates} exact, {report.near_duplicates} near")
+            echo(f"{f.status:<10} {f.path}{extra}")
+        echo(f"duplicates in the store: {report.exact_duplicates} exact, {report.near_duplicates} near")
         if pairs:
-            click.echo(f"duplicates touching these files ({len(pairs)}):")
+            echo(f"duplicates touching these files ({len(pairs)}):")
             for p in pairs[:10]:
                 (ia, ta, pa, la), (ib, tb, pb, lb) = p.a, p.b
                 sim = "exact" if p.kind == "exact" else f"near {p.similarity:.2f}"
-                click.echo(f"  {sim:<9} {Path(pa).name}:{la} {ta!r} ({ia})")
-                click.echo(f"  {'':<9} {Path(pb).name}:{lb} {tb!r} ({ib})")
+                echo(f"  {sim:<9} {Path(pa).name}:{la} {ta!r} ({ia})")
+                echo(f"  {'':<9} {Path(pb).name}:{lb} {tb!r} ({ib})")
             if len(pairs) > 10:
-                click.echo(f"  ... and {len(pairs) - 10} more (--format json lists them all; archqa show ID)")
+                echo(f"  ... and {len(pairs) - 10} more (--format json lists them all; archqa show ID)")
     if report.failed:
         sys.exit(1)
 
@@ -133,10 +133,10 @@ def _print_hits(hits: list[Any], fmt: str) -> None:
         click.echo(json.dumps([vars(h) for h in hits], indent=2, ensure_ascii=False))
         return
     for h in hits:
-        click.echo(f"{h.id}  [{h.difficulty or '?'} · {h.topic}]  {h.title}")
+        echo(f"{h.id}  [{h.difficulty or '?'} · {h.topic}]  {h.title}")
         if h.snippet.strip():
-            click.echo(f"    {' '.join(h.snippet.split())}")
-        click.echo(f"    {h.source}:{h.line}")
+            echo(f"    {' '.join(h.snippet.split())}")
+        echo(f"    {h.source}:{h.line}")
 
 
 @cli.command()
@@ -220,18 +220,18 @@ def show(question_id: str, history: bool, db: Path | None, fmt: str) -> None:
         out["question"] = q.model_dump(mode="json")  # type: ignore[attr-defined]
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
-    click.echo(write_question(q, {}))  # type: ignore[arg-type]
-    click.echo("")
-    click.echo(f"source: {info['source']}:{q.provenance.line if q.provenance else '?'}")  # type: ignore[attr-defined]
-    click.echo(f"cluster: {info['cluster']} (confidence {info['cluster_confidence']}): {info['cluster_reason']}")
-    click.echo(
+    echo(write_question(q, {}))  # type: ignore[arg-type]
+    echo("")
+    echo(f"source: {info['source']}:{q.provenance.line if q.provenance else '?'}")  # type: ignore[attr-defined]
+    echo(f"cluster: {info['cluster']} (confidence {info['cluster_confidence']}): {info['cluster_reason']}")
+    echo(
         f"difficulty: {q.difficulty.value if q.difficulty else '?'} "  # type: ignore[attr-defined]
         f"(confidence {info['difficulty_confidence']}): {info['difficulty_reason']}"
     )
     if info["flags"]:
-        click.echo(f"flags: {', '.join(info['flags'])}")  # type: ignore[arg-type]
+        echo(f"flags: {', '.join(info['flags'])}")  # type: ignore[arg-type]
     for d in info["duplicates"]:  # type: ignore[attr-defined]
-        click.echo(f"duplicate ({d['kind']}, {d['similarity']}): {d['id']}")
+        echo(f"duplicate ({d['kind']}, {d['similarity']}): {d['id']}")
 
 
 def _show_history(question_id: str, db: Path | None, fmt: str) -> None:
@@ -253,7 +253,7 @@ def _show_history(question_id: str, db: Path | None, fmt: str) -> None:
         click.echo(json.dumps(history_json(question_id, question, reviews), indent=2, ensure_ascii=False))
         return
     for line in history_lines(question_id, question, reviews, width()):
-        click.echo(line)
+        echo(line)
 
 
 @cli.command()
@@ -272,12 +272,12 @@ def stats(db: Path | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{data['questions']} questions in {len(data['sources'])} sources")  # type: ignore[arg-type]
+    echo(f"{data['questions']} questions in {len(data['sources'])} sources")  # type: ignore[arg-type]
     for key in ("by_cluster", "by_topic", "by_difficulty", "flagged", "duplicates"):
         values: dict[str, int] = data[key]  # type: ignore[assignment]
         if values:
-            click.echo(f"{key.replace('_', ' ')}: " + ", ".join(f"{k or '?'} {v}" for k, v in values.items()))
+            echo(f"{key.replace('_', ' ')}: " + ", ".join(f"{k or '?'} {v}" for k, v in values.items()))
     for s in data["sources"]:  # type: ignore[attr-defined]
-        click.echo(f"  {s['questions']:>5}  [{s['dialect']}] {s['path']}")
+        echo(f"  {s['questions']:>5}  [{s['dialect']}] {s['path']}")
     for line in stats_lines(data["practice"]):  # type: ignore[arg-type]
-        click.echo(line)
+        echo(line)

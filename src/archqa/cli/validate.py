@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from archqa.cli.app import cli, handle_errors
+from archqa.cli.app import cli, echo, handle_errors
 
 
 def parse_mix(value: str) -> tuple[int, int, int]:
@@ -65,11 +65,11 @@ def validate(files: tuple[str, ...], fmt: str, strict: bool, mix: str | None, qu
             report = validate_file(path, config)
         except InputError as exc:
             unreadable += 1
-            click.echo(f"archqa: {exc}", err=True)
+            echo(f"archqa: {exc}", err=True)
             continue
         except Exception as exc:  # an archqa bug on an unusual file must not hide the other files' reports
             unreadable += 1
-            click.echo(
+            echo(
                 f"archqa: {path}: archqa failed while checking this file ({type(exc).__name__}: {exc}); the other"
                 " files are checked. Please report it with the file",
                 err=True,
@@ -77,7 +77,7 @@ def validate(files: tuple[str, ...], fmt: str, strict: bool, mix: str | None, qu
             continue
         reports.append(report)
         if fmt != "json":
-            click.echo(render_text(report, findings=not quiet))
+            echo(render_text(report, findings=not quiet))
     if fmt == "json":
         click.echo(render_json(reports))
     if unreadable:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import stat
 import tempfile
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -89,25 +93,104 @@ def _umask() -> int:
     return mask
 
 
+_TEMP_SUFFIX = ".tmp"
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def _remove_stale_temps(path: Path, directory: Path) -> None:
+    """Remove temporary files an earlier write of ``path`` left behind when it was killed (kill -9 runs no
+    clean-up). Each name carries its writer's process id; only files of processes that are gone are removed."""
+    prefix = _temp_prefix(path)
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(prefix) and n.endswith(_TEMP_SUFFIX)]
+    except OSError:
+        return
+    for name in names:
+        pid_part = name[len(prefix) :].split(".", 1)[0]
+        if not pid_part.isdigit() or int(pid_part) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid_part), 0)
+            continue  # its writer is still running
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # another user's process, alive
+        try:
+            (directory / name).unlink()
+        except OSError:
+            pass
+
+
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """While a file is written, SIGTERM (and SIGHUP) raise SystemExit on the main thread, so the ``finally``
+    that removes the temporary file runs when the writer is killed politely."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is None:
+            continue
+        try:
+            if signal.getsignal(sig) is signal.SIG_DFL:
+                previous[sig] = signal.signal(sig, stop)
+        except (OSError, ValueError):
+            pass
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write`` on a temporary file beside ``path``, then move it over ``path``.
 
-    A failed export never leaves a half-written file; OSError becomes ExportError.
+    A failed or interrupted write never leaves a half-written file, and the old ``path`` stays as it
+    was; OSError becomes ExportError. ``path`` itself is replaced: a symlink there is replaced by the new
+    file, its target is never written through. An existing file keeps its permission bits (0600 stays
+    0600); a new one gets 0666 less the umask. The temporary file is removed on error, Ctrl-C and SIGTERM,
+    and one left by a writer killed with -9 is removed by the next write of the same path.
     """
     directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise ExportError(
-            f"{path}: cannot create the output file: {exc.strerror} (check that {directory} exists and is writable)"
-        ) from None
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
     except OSError as exc:
         raise ExportError(f"{path}: cannot write the output file: {exc.strerror} (choose another --out)") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise ExportError(f"{path}: is a directory; give a file name for --out, e.g. {path / 'set.md'}")
+    mode = stat.S_IMODE(st.st_mode) if st is not None and stat.S_ISREG(st.st_mode) else 0o666 & ~_umask()
+    _remove_stale_temps(path, directory)
+    with _terminate_as_exit():
+        try:
+            fd, name = tempfile.mkstemp(
+                prefix=f"{_temp_prefix(path)}{os.getpid()}.", suffix=_TEMP_SUFFIX, dir=directory
+            )
+        except OSError as exc:
+            raise ExportError(
+                f"{path}: cannot create the output file: {exc.strerror} (check that {directory} exists and is"
+                " writable, or choose another --out)"
+            ) from None
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            write(tmp)
+            os.chmod(tmp, mode)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise ExportError(f"{path}: cannot write the output file: {exc.strerror} (choose another --out)") from None
+        finally:
+            tmp.unlink(missing_ok=True)

@@ -23,6 +23,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
@@ -57,6 +58,42 @@ class ConfigFile(BaseModel):
     llm: LLMSettings = Field(default_factory=lambda: LLMSettings())
 
 
+_SECRET_PARAMS = ("key", "token", "secret", "password", "auth", "sig")
+
+
+def redact_url(url: str) -> str:
+    """``url`` safe to print: a user name and password in it ('https://user:sk-...@host/v1') and the values of
+    query parameters that look like credentials ('?api_key=...') become '***'."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(a malformed URL)"
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode(
+            [(k, "***" if any(w in k.lower() for w in _SECRET_PARAMS) else v) for k, v in pairs], safe="*"
+        )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The credentials written into a URL (password, user name, secret-looking query values), to scrub them
+    from anything a server sends back."""
+    if not url:
+        return []
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return [url]
+    found = [x for x in (parts.password, parts.username) if x]
+    found += [v for k, v in parse_qsl(parts.query) if v and any(w in k.lower() for w in _SECRET_PARAMS)]
+    return found
+
+
 class LLMConfig(LLMSettings):
     """Resolved settings plus the API key (a secret: excluded from dumps and reprs) and where things came from."""
 
@@ -70,7 +107,7 @@ class LLMConfig(LLMSettings):
         return [
             f"backend: {self.backend}",
             f"model: {self.model or '(none)'}",
-            f"base URL: {self.base_url or '(OpenAI default)'}",
+            f"base URL: {redact_url(self.base_url) if self.base_url else '(OpenAI default)'}",
             f"API key: {key}",
             f"concurrency: {self.concurrency}, timeout: {self.timeout:g} s, max repairs: {self.max_repairs}, "
             f"retries: {self.retries}, temperature: {self.temperature:g}",

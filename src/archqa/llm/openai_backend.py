@@ -20,6 +20,7 @@ from typing import Any
 
 from archqa.errors import BackendError
 from archqa.llm.backend import CompletionRequest, CompletionResponse, Usage
+from archqa.llm.config import redact_url, url_secrets
 
 log = logging.getLogger("archqa.llm")
 
@@ -79,7 +80,7 @@ class OpenAIBackend:
                     "or pass --base-url for a local server that needs none"
                 )
             api_key = "no-key"  # local servers (Ollama, llama.cpp) ignore it, but the SDK wants one
-        self._secret = api_key
+        self._secrets = [x for x in (api_key, *url_secrets(base_url)) if x and len(x) >= 3]
         self.base_url = base_url
         self.retries = retries
         self.backoff = backoff
@@ -87,10 +88,13 @@ class OpenAIBackend:
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
 
     def _where(self) -> str:
-        return self.base_url or "the OpenAI API"
+        """The server, for messages: never the credentials written into the URL."""
+        return redact_url(self.base_url) if self.base_url else "the OpenAI API"
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._secret, "***") if self._secret else text
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
 
     def _delay(self, attempt: int, headers: Any = None) -> float:
         told = _retry_after(headers)
@@ -144,6 +148,8 @@ class OpenAIBackend:
                 raise BackendError(
                     f"{self._where()} refused the request (HTTP {exc.status_code}): {detail}", fatal=False
                 ) from None
+            except (ValueError, TypeError, KeyError, AttributeError, oa.APIResponseValidationError) as exc:
+                raise self._not_chat(f"{type(exc).__name__}: {self._scrub(str(exc))[:200]}") from None
             else:
                 return self._response(reply, attempt)
             if attempt > self.retries:
@@ -156,19 +162,35 @@ class OpenAIBackend:
             log.info("model request %s; retry %d in %.2f s", problem, attempt, delay)
             self.sleep(delay)
 
+    def _not_chat(self, what: str) -> BackendError:
+        return BackendError(
+            f"{self._where()} answered, but not with a chat completion ({what}); check --base-url (or"
+            " ARCHQA_BASE_URL): it should be the server's OpenAI-compatible API, usually ending in /v1"
+        )
+
     def _response(self, reply: Any, attempts: int) -> CompletionResponse:
+        if isinstance(reply, str | bytes) or not hasattr(reply, "choices"):
+            body = reply[:80] if isinstance(reply, str | bytes) else type(reply).__name__
+            raise self._not_chat(f"the body starts {self._scrub(str(body))!r}")
         choices = getattr(reply, "choices", None) or []
         content = ""
-        if choices:
-            message = choices[0].message
-            content = message.content or ""
-            refusal = getattr(message, "refusal", None)
-            if not content and refusal:
-                content = f"(refused: {refusal})"
-        usage = Usage()
-        u = getattr(reply, "usage", None)
-        if u is not None:
-            usage = Usage(prompt_tokens=int(u.prompt_tokens or 0), completion_tokens=int(u.completion_tokens or 0))
+        try:
+            if choices:
+                message = choices[0].message
+                content = message.content or ""
+                refusal = getattr(message, "refusal", None)
+                if not content and refusal:
+                    content = f"(refused: {refusal})"
+            usage = Usage()
+            u = getattr(reply, "usage", None)
+            if u is not None:
+                usage = Usage(
+                    prompt_tokens=int(u.prompt_tokens or 0), completion_tokens=int(u.completion_tokens or 0)
+                )
+        except (AttributeError, TypeError, ValueError, IndexError) as exc:
+            raise self._not_chat(f"{type(exc).__name__} reading its reply") from None
+        if not isinstance(content, str):
+            raise self._not_chat("the message content is not text")
         return CompletionResponse(
             content=content, usage=usage, model=getattr(reply, "model", "") or "", attempts=attempts
         )

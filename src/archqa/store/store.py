@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archqa.errors import ConfigError
+from archqa.errors import ConfigError, StoreError
 from archqa.model import Question
 from archqa.store.migrations import migrate
 from archqa.text import STOPWORDS, similar_pairs, terms
@@ -74,8 +74,32 @@ def normalize_title(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
 
+def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """A SQLite error as a StoreError that says what happened to the store at ``path`` and what to do."""
+    msg = str(exc)
+    low = msg.lower()
+    where = f"{path}: "
+    if "readonly" in low or "read-only" in low:
+        text = "the store is read-only", "make the file and its folder writable, or pass another --db (ARCHQA_DB)"
+    elif "full" in low:
+        text = "the disk is full", "free some space and run the command again; nothing half-written was kept"
+    elif "malformed" in low or "not a database" in low or "corrupt" in low:
+        text = "the store file is damaged", "move it aside and import again, or pass another --db (ARCHQA_DB)"
+    elif "locked" in low or "busy" in low:
+        text = "the store is busy (another archqa is using it)", "wait for it to finish and run the command again"
+    elif "unable to open" in low or "disk i/o" in low:
+        text = "the store cannot be opened or written", "check that its folder exists and is writable, or pass --db"
+    else:
+        text = "the store failed", "check the file, or pass another --db (ARCHQA_DB)"
+    return StoreError(f"{where}{text[0]} ({msg}); {text[1]}")
+
+
 class Store:
-    """A SQLite store of imported questions. Open with ``Store.open(path)``; use as a context manager."""
+    """A SQLite store of imported questions. Open with ``Store.open(path)``; use as a context manager.
+
+    Any SQLite error inside the ``with`` block leaves it as a StoreError naming the file and the fix
+    (each write is one transaction, rolled back on error, so nothing is left half-written).
+    """
 
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self.db = db
@@ -91,20 +115,25 @@ class Store:
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=NORMAL")
             migrate(db)
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"{p}: cannot open the store ({exc}); pass another --db or set ARCHQA_DB") from None
+        except sqlite3.Error as exc:
+            raise store_error(p, exc) from None
         except OSError as exc:
             raise ConfigError(f"{p}: cannot create the store ({exc.strerror}); pass --db or set ARCHQA_DB") from None
         return cls(db, p)
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
 
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise store_error(self.path, exc) from None
 
     # -- writing ---------------------------------------------------------
     @contextmanager
@@ -118,12 +147,18 @@ class Store:
         db = self.db
         db.execute("PRAGMA wal_autocheckpoint=16384")
         db.execute("PRAGMA cache_size=-65536")
+        ok = False
         try:
             yield
+            ok = True
         finally:
-            db.execute("PRAGMA wal_autocheckpoint=1000")
-            db.execute("PRAGMA cache_size=-2000")
-            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            try:
+                db.execute("PRAGMA wal_autocheckpoint=1000")
+                db.execute("PRAGMA cache_size=-2000")
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:
+                if ok:
+                    raise  # otherwise the error that stopped the import is the one to report
 
     def source_sha(self, path: str) -> str | None:
         row = self.db.execute("SELECT sha256 FROM sources WHERE path=?", (path,)).fetchone()
@@ -237,8 +272,16 @@ class Store:
             db.executemany("INSERT INTO questions_fts (rowid, title, body, topic, tags) VALUES (?,?,?,?,?)", fts)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            self._rollback()
             raise
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if SQLite has not already (it does on a full disk or a damaged file)."""
+        if self.db.in_transaction:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def _delete_source(self, source_id: int) -> None:
         self.db.execute(
