@@ -42,6 +42,18 @@ RELATED_REF = re.compile(r"\[Q(\d++)\]\([^()]*+\)|`([^`]++)`|\bQ(\d++)\b")
 r"""Patterns are written so that none backtracks over a run of spaces: a whitespace run is matched
 possessively (``\s*+``) and only from its start (``(?<!\s)``)."""
 DIAGRAM_KINDS = {"mermaid"}
+ABOUT_SET = re.compile(
+    r"\b(?:validation|summary|self[- ]assessment|report|statistics|quality (?:report|metrics|checks?|score|assessment)|"
+    r"coverage (?:analysis|report))\b",
+    re.I,
+)
+"""A heading about the set itself (its report or summary): at a question's level or above it ends the question."""
+NOT_TOPIC = re.compile(
+    r"\b(?:how to|introduction|about|notes?|conclusions?|appendix|preface|(?:key )?takeaways|next steps|"
+    r"further reading|reading list|legend|faq|resources|cheat ?sheet|quality|checklist)\b",
+    re.I,
+)
+"""A level-1/2 heading that is not a topic, though no question follows it."""
 
 FIELD_ALIASES = {
     "id": "id",
@@ -132,6 +144,7 @@ class ParsedDocument:
     topic_table: TableInfo | None = None
     topic_lines: dict[str, int] = field(default_factory=dict)
     ref_lines: dict[str, int] = field(default_factory=dict)
+    ref_entries: list[tuple[str, int]] = field(default_factory=list)
     ref_headings: dict[str, tuple[int, str]] = field(default_factory=dict)
     report_line: int = 0
     related_raw: list[list[tuple[str, int]]] = field(default_factory=list)
@@ -273,6 +286,9 @@ class _Reader:
         self.sub = ""
         self.q: Question | None = None
         self.ql: QuestionLines | None = None
+        self.q_level = 0
+        self.pending_topic = ""
+        self.pending_line = 0
         self.field: str | None = None
         self.questions: list[Question] = []
         self.topics: list[Topic] = []
@@ -341,8 +357,17 @@ class _Reader:
             self._close_question(b.start)
             self.section = "title"
             return
+        if not qm and 2 < lvl <= self.q_level and self.q is not None and ABOUT_SET.search(low):
+            # A report or summary placed after the last question is about the set, not part of that question.
+            self._close_question(b.start)
+            self.section = "report"
+            if low.startswith("validation report") and self.report_start is None:
+                self.doc.report_line = b.line
+                self.report_start = b.end
+            return
         if lvl <= 2 and not qm:
             self._close_question(b.start)
+            self.pending_topic = ""
             if self.section == "report" and self.report_end is None:
                 self.report_end = b.start
             self.sub = ""
@@ -361,6 +386,11 @@ class _Reader:
                 self.section = "references"
                 self.sub = low.split()[0]
                 self.doc.ref_headings[self.sub] = (b.line, text)
+            elif not TOPIC_HEADING.match(text) and (ABOUT_SET.search(low) or NOT_TOPIC.search(low)):
+                # Not a topic unless a question follows it.
+                self.section = "report" if ABOUT_SET.search(low) else "notes"
+                self.pending_topic = text
+                self.pending_line = b.line
             else:
                 self.section = "topic"
                 tm = TOPIC_HEADING.match(text)
@@ -376,7 +406,11 @@ class _Reader:
             self._close_question(b.start)
             if self.section != "topic":
                 self.section = "topic"
-                if not self.topics:
+                if self.pending_topic:
+                    self.topic = self.pending_topic
+                    self.topics.append(Topic(name=self.topic))
+                    self.doc.topic_lines[self.topic] = self.pending_line
+                elif not self.topics:
                     self.topic = self.topic or "General"
                     self.topics.append(Topic(name=self.topic))
             title = (qm.group(2) or qm.group(4)).strip()
@@ -388,6 +422,7 @@ class _Reader:
                 provenance=Provenance(file=self.path, line=b.line),
             )
             self.ql = QuestionLines(heading=b.line)
+            self.q_level = lvl
             self.questions.append(self.q)
             self.doc.qlines.append(self.ql)
             self.doc.related_raw.append([])
@@ -499,12 +534,14 @@ class _Reader:
                 term = LANG_TAG_TAIL.sub("", term)
                 body = LANG_TAG_HEAD.sub("", body)
                 s.glossary.append(GlossaryEntry(id=gid, term=term, definition=body, related=related))
-                self.doc.ref_lines[gid] = b.line + off
+                self.doc.ref_lines.setdefault(gid, b.line + off)
+                self.doc.ref_entries.append((gid, b.line + off))
         elif sub.startswith("biblio") or sub.startswith("sources") or sub.startswith("further"):
             for off, aid, rest in _bib_entries(raw, "[A-FH-SU-Z]"):
                 text = rest.replace("\x00", " ").strip() if not rest.startswith("\x00") else rest[1:].strip()
                 s.bibliography.append(BibEntry(id=aid, text=text))
-                self.doc.ref_lines[aid] = b.line + off
+                self.doc.ref_lines.setdefault(aid, b.line + off)
+                self.doc.ref_entries.append((aid, b.line + off))
         elif sub.startswith("tool"):
             for off, tid, rest in _bib_entries(raw, "T"):
                 name, body = _split_head(rest)
@@ -514,7 +551,8 @@ class _Reader:
                     url, cut = found
                     body = body[:cut].rstrip()
                 s.tools.append(Tool(id=tid, name=name, description=body, url=url))
-                self.doc.ref_lines[tid] = b.line + off
+                self.doc.ref_lines.setdefault(tid, b.line + off)
+                self.doc.ref_entries.append((tid, b.line + off))
 
     def _paragraph(self, b: Block) -> None:
         raw = b.raw

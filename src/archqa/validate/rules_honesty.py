@@ -1,8 +1,9 @@
-"""Honesty: every figure a document states about itself is checked against its content.
+"""Honesty: every claim a document makes about itself is checked against its content.
 
-Claims are read from the prose outside questions (title, overview, topic-area
-totals, reference headings, the validation report), where documents describe
-themselves. Each false claim is an error that gives both numbers.
+``archqa.validate.claims`` reads the claims (counts, percentages, shares,
+scores, cross-references, quality claims) wherever the document makes them
+outside its questions; this module measures the same quantity over the claim's
+scope and reports each false claim as an error that gives both figures.
 """
 
 from __future__ import annotations
@@ -10,386 +11,343 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from archqa.formats.house import ParsedDocument, Prose
-from archqa.model import Difficulty
+from archqa.formats.house import ParsedDocument
+from archqa.model import CITATION, Question
+from archqa.validate.claims import DIFFICULTY_KEYS, FEATURES, WORDS, Claim, extract
 from archqa.validate.code import DISPLAY, canonical, parse_code
 from archqa.validate.engine import Context, Severity, format_score, register_rule, score
 
 E = Severity.ERROR
-RULE = "honesty"
-NUM = r"(\d{1,6})"
-PCT = r"(\d{1,3}(?:\.\d+)?)\s*%"
-DIFF = r"(foundational|intermediate|advanced)"
-QWORDS = r"(?:q&as?|q/as?|qas?|questions?(?:\s+and\s+answers?)?|interview questions|questions? & answers?)"
-
-LANGUAGE_NAMES = {
-    "python": "python",
-    "go": "go",
-    "golang": "go",
-    "java": "java",
-    "javascript": "javascript",
-    "typescript": "typescript",
-    "rust": "rust",
-    "scala": "scala",
-    "c++": "cpp",
-    "cpp": "cpp",
-    "c#": "csharp",
-    "csharp": "csharp",
-    "sql": "sql",
-    "yaml": "yaml",
-    "json": "json",
-    "kotlin": "kotlin",
-    "ruby": "ruby",
-    "swift": "swift",
-    "php": "php",
-    "bash": "bash",
-    "terraform": "hcl",
-    "hcl": "hcl",
-}
-
-
-def _claims(doc: ParsedDocument) -> list[Prose]:
-    return [p for p in doc.prose if p.question is None]
 
 
 def _tol(claimed: str) -> float:
     """Half a unit of the last digit stated, so '20%' covers 19.5-20.5 and '19.2%' 19.15-19.25."""
-    decimals = len(claimed.split(".")[1]) if "." in claimed else 0
+    digits = re.sub(r"[^\d.]", "", claimed)
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
     return 0.5 * 10 ** (-decimals) + 1e-9
 
 
-def _facts(doc: ParsedDocument) -> dict[str, object]:
+def _claims(ctx: Context) -> list[Claim]:
+    found = ctx.facts.get("claims")
+    if found is None:
+        found = extract(ctx.doc)
+        ctx.facts["claims"] = found
+    assert isinstance(found, list)
+    return found
+
+
+def _in_scope(doc: ParsedDocument, c: Claim) -> list[Question]:
     qs = doc.set.questions
-    langs: dict[str, int] = {}
-    code_blocks = 0
-    failing = 0
-    for q in qs:
-        for c in q.code:
-            code_blocks += 1
-            lang = canonical(c.language) or c.language.lower()
-            if lang:
-                langs[lang] = langs.get(lang, 0) + 1
-            if canonical(c.language) is not None and not parse_code(c.language, c.code).ok:
-                failing += 1
+    return qs if c.scope.topic is None else [q for q in qs if q.topic == c.scope.topic]
+
+
+def _failing_code(ctx: Context) -> dict[int, int]:
+    """Question index -> code blocks that do not parse in their declared language (cached)."""
+    cached = ctx.facts.get("failing_code")
+    if isinstance(cached, dict):
+        return cached
+    out: dict[int, int] = {}
+    for i, q in enumerate(ctx.doc.set.questions):
+        out[i] = sum(1 for c in q.code if canonical(c.language) is not None and not parse_code(c.language, c.code).ok)
+    ctx.facts["failing_code"] = out
+    return out
+
+
+def _measure(ctx: Context, c: Claim, qs: list[Question]) -> int | None:
+    """The true value of a claim's measure over its scope (None: not measurable there)."""
+    doc = ctx.doc
+    s = doc.set
+    m = c.measure
+    whole = c.scope.topic is None
+    if m == "questions":
+        return len(qs)
+    if m in DIFFICULTY_KEYS:
+        return sum(1 for q in qs if q.difficulty == DIFFICULTY_KEYS[m])
+    if m == "diagrams":
+        return sum(len(q.diagrams) for q in qs)
+    if m == "code":
+        return sum(len(q.code) for q in qs)
+    if m.startswith("code:"):
+        lang = m[5:]
+        return sum(1 for q in qs for x in q.code if (canonical(x.language) or x.language.lower()) == lang)
+    if m == "tradeoff_tables":
+        return sum(1 for q in qs if q.tradeoffs)
+    if m == "metric_tables":
+        return sum(1 for q in qs if q.metrics)
+    if m == "tables":
+        idx = {i for i, q in enumerate(s.questions) if q in qs}
+        return sum(1 for t in doc.tables if t.question is not None and t.question in idx)
+    if m == "languages":
+        return len({canonical(x.language) or x.language.lower() for q in qs for x in q.code if x.language})
+    if m == "key_points":
+        return sum(len(q.key_points) for q in qs)
+    if not whole:
+        return None
+    if m == "topics":
+        return sum(1 for t in s.topics if any(q.topic == t.name for q in s.questions))
+    if m == "glossary":
+        return len(s.glossary)
+    if m == "bibliography":
+        return len(s.bibliography)
+    if m == "tools":
+        return len(s.tools)
+    return None
+
+
+def _holds(op: str, claimed: float, actual: float) -> bool:
+    if op == ">":
+        return actual > claimed
+    if op == ">=":
+        return actual >= claimed
+    if op == "<=":
+        return actual <= claimed
+    if op == "<":
+        return actual < claimed
+    if op == "~":
+        return abs(actual - claimed) <= max(1.0, 0.1 * claimed)
+    return actual == claimed
+
+
+OPS = {"=": "", ">": "more than ", ">=": "at least ", "<=": "at most ", "<": "fewer than ", "~": "about "}
+
+
+def _words(measure: str, n: float) -> str:
+    if measure.startswith("code:"):
+        shown = DISPLAY.get(measure[5:], measure[5:])
+        return f"{n:g} {shown} code example" + ("" if n == 1 else "s")
+    one, many = WORDS.get(measure, (measure, measure))
+    return f"{n:g} {one if n == 1 else many}"
+
+
+def _rule_for(c: Claim) -> str:
+    if c.scope.topic is not None and c.measure == "questions":
+        return "honesty.topic"
+    if c.measure == "questions":
+        return "honesty.total"
+    if c.measure in DIFFICULTY_KEYS:
+        return "honesty.difficulty"
+    if c.measure.startswith("code:"):
+        return "honesty.languages"
+    return "honesty.artifacts"
+
+
+def _feature_tests(ctx: Context) -> dict[str, Callable[[Question], bool]]:
     return {
-        "total": len(qs),
-        "by_diff": {d: sum(1 for q in qs if q.difficulty == d) for d in Difficulty},
-        "diagrams": sum(len(q.diagrams) for q in qs),
-        "tradeoff_tables": sum(1 for q in qs if q.tradeoffs),
-        "metric_tables": sum(1 for q in qs if q.metrics),
-        "tables": sum(1 for t in doc.tables if t.question is not None),
-        "code_blocks": code_blocks,
-        "failing_code": failing,
-        "languages": langs,
-        "topics": sum(1 for t in doc.set.topics if any(q.topic == t.name for q in qs)),
+        "diagram": lambda q: bool(q.diagrams),
+        "metrics_table": lambda q: bool(q.metrics),
+        "tradeoffs": lambda q: bool(q.tradeoffs),
+        "code": lambda q: bool(q.code),
+        "key_points": lambda q: bool(q.key_points),
+        "citation": lambda q: bool(CITATION.search(q.text())),
+        "key_insight": lambda q: bool(q.key_insight.strip()),
+        "number": lambda q: bool(re.search(r"\d", q.answer)),
     }
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-@register_rule("honesty.counts", "stated totals, difficulty counts and percentages are true")
+@register_rule("honesty.counts", "every count, percentage and share the document states about itself is true")
 def counts(ctx: Context) -> None:
     doc = ctx.doc
-    f = _facts(doc)
-    ctx.facts.update(f)
-    total = f["total"]
-    assert isinstance(total, int)
-    by_diff = f["by_diff"]
-    assert isinstance(by_diff, dict)
-    topic_names = [t.name for t in doc.set.topics]
-    for p in _claims(doc):
-        text = p.text
-        low = text.lower()
-        if "target" in low and re.search(r"target:?\s*\d", low):
-            low = re.sub(r"target:?\s*\d+", "", low)
-        # Per-topic claims: "Structural Architecture: 5 Q&As (Q1-Q5)"
-        tm = re.search(
-            r"^(?:\d+\.\s*)?(?:\*\*)?([A-Za-z][\w &/\-]+?)(?:\*\*)?:\s*"
-            + NUM
-            + r"\s+"
-            + QWORDS
-            + r"(?:\s*\(Q(\d+)\s*[-–]\s*Q(\d+)\))?",
-            text,
-            re.I,
-        )
-        if tm and not re.match(r"(?i)total|overall|all\b", tm.group(1).strip()):
-            _topic_claim(ctx, p, tm, topic_names)
-            continue
-        for m in re.finditer(NUM + r"\s+" + QWORDS + r"\b", low):
-            if low[max(0, m.start() - 4) : m.start()].strip().endswith(("of", "q")):
-                continue
-            n = int(m.group(1))
-            ctx.check(
-                n == total,
-                "honesty.total",
+    tests = _feature_tests(ctx)
+    feature_words = {k: w for k, _, w in FEATURES}
+    for c in _claims(ctx):
+        qs = _in_scope(doc, c)
+        where = c.scope.describe()
+        if c.op == "topic?":
+            ctx.fail(
+                "honesty.topic",
                 E,
-                p.line,
-                f"claims {n} questions; the document has {total}.",
-                f"write {total}, or add the missing questions.",
+                c.line,
+                f"claims {c.value:g} questions on '{c.scope.topic}', but there is no such topic.",
+                "name an existing topic, or remove the claim.",
             )
-        for m in re.finditer(NUM + r"\s+" + DIFF + r"\b", low):
-            n, d = int(m.group(1)), Difficulty.parse(m.group(2))
-            actual = by_diff[d]
-            ctx.check(
-                n == actual,
-                "honesty.difficulty",
-                E,
-                p.line,
-                f"claims {n} {m.group(2).title()} questions; there are {actual}.",
-                f"write {actual}.",
-            )
-        pcts = [(m.group(1), m.group(2)) for m in re.finditer(PCT + r"\s+" + DIFF, low)]
-        pcts += [(m.group(2), m.group(1)) for m in re.finditer(DIFF + r"\s*\(\s*" + PCT + r"\s*\)", low)]
-        pcts += [(m.group(3), m.group(2)) for m in re.finditer(NUM + r"\s+" + DIFF + r"\s*\(\s*" + PCT, low)]
-        seen = set()
-        for value, word in pcts:
-            if (value, word) in seen:
+        elif c.kind == "count":
+            actual = _measure(ctx, c, qs)
+            if actual is None:
                 continue
-            seen.add((value, word))
-            d = Difficulty.parse(word)
-            assert d is not None
-            actual_pct = 100 * by_diff[d] / total if total else 0.0
             ctx.check(
-                abs(float(value) - actual_pct) <= _tol(value),
+                _holds(c.op, c.value, actual),
+                _rule_for(c),
+                E,
+                c.line,
+                f"claims {OPS[c.op]}{_words(c.measure, c.value)} ('{c.stated}' in \"{_short(c.text)}\"); "
+                f"{where} has {actual}.",
+                f"write {actual}, or change the document so the claim is true.",
+            )
+        elif c.kind == "percent":
+            n = sum(1 for q in qs if q.difficulty == DIFFICULTY_KEYS[c.measure])
+            pct = 100 * n / len(qs) if qs else 0.0
+            ctx.check(
+                abs(c.value - pct) <= _tol(c.stated),
                 "honesty.percentage",
                 E,
-                p.line,
-                f"claims {value}% {d.value}; it is {actual_pct:.1f}% ({by_diff[d]} of {total}).",
-                f"write {actual_pct:.0f}%.",
+                c.line,
+                f"claims {c.value:g}% {c.measure.title()}; in {where} it is {pct:.1f}% ({n} of {len(qs)}).",
+                f"write {pct:.0f}%.",
             )
-
-
-def _topic_claim(ctx: Context, p: Prose, m: re.Match[str], topic_names: list[str]) -> None:
-    from archqa.validate.rules_structure import _match_topic
-
-    name, n = m.group(1).strip(), int(m.group(2))
-    topic = _match_topic(name, topic_names)
-    if not ctx.check(
-        topic is not None,
-        "honesty.topic",
-        E,
-        p.line,
-        f"claims {n} questions on '{name}', but there is no such topic.",
-        "remove the claim.",
-    ):
-        return
-    qs = [q for q in ctx.doc.set.questions if q.topic == topic]
-    ctx.check(
-        n == len(qs),
-        "honesty.topic",
-        E,
-        p.line,
-        f"claims {n} questions on '{name}'; the section has {len(qs)}.",
-        f"write {len(qs)}.",
-    )
-    if m.group(3) and qs:
-        nums = [q.number for q in qs]
-        ok = (int(m.group(3)), int(m.group(4))) == (min(nums), max(nums))
-        ctx.check(
-            ok,
-            "honesty.topic",
-            E,
-            p.line,
-            f"claims '{name}' spans Q{m.group(3)}-Q{m.group(4)}; it spans Q{min(nums)}-Q{max(nums)}.",
-            f"write Q{min(nums)}-Q{max(nums)}.",
-        )
-
-
-_ARTIFACTS: list[tuple[str, str, str]] = [
-    (r"(?:mermaid\s+)?diagrams?", "diagrams", "diagram"),
-    (r"(?:comparison|trade-?off)\s+tables?", "tradeoff_tables", "trade-off table"),
-    (r"metrics?\s+tables?", "metric_tables", "metrics table"),
-    (r"tables?", "tables", "table"),
-    (r"(?:code\s+)?(?:examples?|samples?|snippets?|code blocks?|implementations?)", "code_blocks", "code example"),
-]
-
-
-@register_rule("honesty.artifacts", "stated numbers of diagrams, tables, code examples and topics are true")
-def artifacts(ctx: Context) -> None:
-    f = ctx.facts or _facts(ctx.doc)
-    for p in _claims(ctx.doc):
-        low = p.text.lower()
-        taken: list[tuple[int, int]] = []
-        for pattern, key, word in _ARTIFACTS:
-            for m in re.finditer(NUM + r"\s+" + pattern + r"\b", low):
-                if any(s <= m.start() < e for s, e in taken):
-                    continue
-                taken.append((m.start(), m.end()))
-                n, actual = int(m.group(1)), f[key]
+        elif c.kind == "share":
+            test = tests[c.measure]
+            missing = [q.number for q in qs if not test(q)]
+            pct = 100 * (len(qs) - len(missing)) / len(qs) if qs else 0.0
+            shown = ", ".join(f"Q{n}" for n in missing[:8]) + (" ..." if len(missing) > 8 else "")
+            what = feature_words[c.measure]
+            if c.value >= 100:
+                ok = not missing
+                msg = f"claims every question in {where} has {what}; {len(missing)} of {len(qs)} do not ({shown})."
+            else:
+                ok = abs(c.value - pct) <= _tol(c.stated)
+                msg = f"claims {c.value:g}% of questions have {what}; in {where} it is {pct:.1f}%."
+            ctx.check(ok, "honesty.universal", E, c.line, msg, "remove the claim or fix those questions.")
+        elif c.kind == "range":
+            nums = [q.number for q in qs]
+            if nums:
                 ctx.check(
-                    n == actual,
-                    "honesty.artifacts",
+                    (c.extra[0], c.extra[1]) == (min(nums), max(nums)),
+                    "honesty.topic",
                     E,
-                    p.line,
-                    f"claims {_plural(n, word)}; the document has {actual}.",
-                    f"write {actual}.",
+                    c.line,
+                    f"claims '{c.scope.topic}' spans Q{c.extra[0]}-Q{c.extra[1]}; it spans Q{min(nums)}-Q{max(nums)}.",
+                    f"write Q{min(nums)}-Q{max(nums)}.",
                 )
-        for m in re.finditer(r"(?:all\s+)?" + NUM + r"\s+topics?\b(?:\s+covered)?", low):
-            if "covered" in low or "all" in low[max(0, m.start() - 5) : m.start() + 4]:
-                n = int(m.group(1))
-                ctx.check(
-                    n == f["topics"],
-                    "honesty.artifacts",
-                    E,
-                    p.line,
-                    f"claims {n} topics covered; {f['topics']} topics have questions.",
-                    f"write {f['topics']}.",
-                )
-
-
-@register_rule("honesty.languages", "languages the document says its code uses are really there")
-def languages(ctx: Context) -> None:
-    f = ctx.facts or _facts(ctx.doc)
-    present = f["languages"]
-    assert isinstance(present, dict)
-    for p in _claims(ctx.doc):
-        low = p.text.lower()
-        if not re.search(r"\b(code|implementation|examples?|samples?|snippets?)\b", low):
-            continue
-        found = []
-        for name, lang in LANGUAGE_NAMES.items():
-            if re.search(r"(?<![\w+#])" + re.escape(name) + r"(?![\w+#])", low):
-                found.append((name, lang))
-        if len(found) < 2:
-            continue
-        for name, lang in found:
-            n = present.get(lang, 0)
-            shown = DISPLAY.get(lang, name)
+        elif c.kind == "languages":
+            n = _measure(ctx, c, qs) or 0
+            shown = DISPLAY.get(c.measure[5:], c.stated)
             ctx.check(
                 n > 0,
                 "honesty.languages",
                 E,
-                p.line,
+                c.line,
                 f"claims code in {shown}; the document has no {shown} block.",
                 f"remove {shown} from the list or add a {shown} example.",
             )
 
 
-UNIVERSAL = re.compile(r"\b(?:all|every)\s+(?:the\s+)?(answers?|questions?|q&as?)\b([^.;]*)", re.I)
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def _universal_checks(doc: ParsedDocument) -> list[tuple[str, str, Callable[[int], bool]]]:
-    qs = doc.set.questions
-    return [
-        (r"metric|number|figure|quantif", "a number", lambda i: bool(re.search(r"\d", qs[i].answer))),
-        (r"\bcode\b|implementation|example", "a code example", lambda i: bool(qs[i].code)),
-        (r"diagram", "a diagram", lambda i: bool(qs[i].diagrams)),
-        (r"trade-?off", "a trade-offs table", lambda i: bool(qs[i].tradeoffs)),
-        (r"citation|reference|cite", "a citation", lambda i: bool(qs[i].citations)),
-        (r"key points|rubric", "key points", lambda i: bool(qs[i].key_points)),
-    ]
-
-
-@register_rule("honesty.universal", "'all answers include X' and 'production-ready code' claims hold")
-def universal(ctx: Context) -> None:
+@register_rule("honesty.quality", "'production-ready code' and 'every citation verified' claims hold")
+def quality(ctx: Context) -> None:
     doc = ctx.doc
-    qs = doc.set.questions
-    f = ctx.facts or _facts(doc)
-    checks = _universal_checks(doc)
-    for p in _claims(doc):
-        for m in UNIVERSAL.finditer(p.text):
-            rest = m.group(2).lower()
-            for pattern, what, test in checks:
-                if re.search(pattern, rest):
-                    missing = [qs[i].number for i in range(len(qs)) if not test(i)]
-                    shown = ", ".join(f"Q{n}" for n in missing[:8]) + (" ..." if len(missing) > 8 else "")
-                    ctx.check(
-                        not missing,
-                        "honesty.universal",
-                        E,
-                        p.line,
-                        f"claims every question has {what}; {len(missing)} of {len(qs)} do not ({shown}).",
-                        "remove the claim or fix those questions.",
-                    )
-                    break
-        if re.search(
-            r"production[- ]ready|compil(?:e|es|able)\b|runnable|working code|complete code|"
-            r"syntactically (?:valid|correct)",
-            p.text,
-            re.I,
-        ):
-            bad = f["failing_code"]
+    for c in _claims(ctx):
+        if c.kind != "quality":
+            continue
+        qs = _in_scope(doc, c)
+        if c.measure == "code":
+            failing = _failing_code(ctx)
+            idx = [i for i, q in enumerate(doc.set.questions) if q in qs]
+            bad = sum(failing[i] for i in idx)
+            total = sum(len(doc.set.questions[i].code) for i in idx)
             ctx.check(
                 bad == 0,
                 "honesty.code-claim",
                 E,
-                p.line,
-                f"claims complete, working code; {bad} of {f['code_blocks']} code blocks do not parse "
-                "in their declared language.",
+                c.line,
+                f"claims complete, working code ('{c.stated}'); {bad} of {total} code blocks in {c.scope.describe()} "
+                "do not parse in their declared language.",
                 "fix those blocks (see code.parse findings) or drop the claim.",
+            )
+        else:
+            problems = _citation_problems(doc)
+            ctx.check(
+                not problems,
+                "honesty.citation-claim",
+                E,
+                c.line,
+                f"claims verified citations ('{c.stated}'), but {problems[0] if problems else ''}"
+                + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+                + ".",
+                "fix the references (see references.* findings) or drop the claim.",
             )
 
 
-@register_rule("honesty.cross-links", "claimed cross-references (Q7→Q8) exist")
+def _citation_problems(doc: ParsedDocument) -> list[str]:
+    from archqa.model import split_refs
+    from archqa.validate.rules_references import isbn_valid
+
+    s = doc.set
+    known = {b.id for b in s.bibliography} | {g.id for g in s.glossary} | {t.id for t in s.tools}
+    out = []
+    for p in doc.prose:
+        for m in CITATION.finditer(p.text):
+            refs = split_refs(m.group(1))
+            out += [f"[Ref: {r}] at line {p.line} resolves to nothing" for r in refs if r not in known]
+    for b in s.bibliography:
+        isbn = re.search(r"ISBN(?:-1[03])?:?\s*([0-9Xx][0-9Xx\- ]{8,20}[0-9Xx])", b.text)
+        if isbn and not isbn_valid(isbn.group(1)):
+            out.append(f"{b.id}'s ISBN checksum is wrong")
+        elif not isbn and not (b.doi or b.url):
+            out.append(f"{b.id} has no ISBN, DOI or URL")
+    return out
+
+
+@register_rule("honesty.cross-links", "claimed cross-references (Q7→Q8, 'Q3 builds on Q2') exist")
 def cross_links(ctx: Context) -> None:
     qs = ctx.doc.set.questions
     by_num = {q.number: q for q in qs}
-    for p in _claims(ctx.doc):
-        for m in re.finditer(r"\bQ(\d+)\s*(?:→|->|⟶|=>|➔)\s*Q(\d+)\b", p.text):
-            a, b = int(m.group(1)), int(m.group(2))
-            qa, qb = by_num.get(a), by_num.get(b)
-            if qa is None or qb is None:
-                ctx.fail(
-                    "honesty.cross-links",
-                    E,
-                    p.line,
-                    f"claims a link Q{a}→Q{b}, but Q{max(a, b)} does not exist.",
-                    "remove the claim.",
-                )
-                continue
-            linked = qb.id in qa.related or re.search(rf"\bQ{b}\b", qa.answer + qa.key_insight) is not None
-            ctx.check(
-                linked,
+
+    def mentions(x: Question, y: Question) -> bool:
+        return y.id in x.related or re.search(rf"\bQ{y.number}\b", x.answer + x.key_insight) is not None
+
+    for c in _claims(ctx):
+        if c.kind != "link":
+            continue
+        a, b = c.extra
+        qa, qb = by_num.get(a), by_num.get(b)
+        if qa is None or qb is None:
+            ctx.fail(
                 "honesty.cross-links",
                 E,
-                p.line,
-                f"claims Q{a} links to Q{b}, but Q{a} neither mentions Q{b} nor lists it under **Related**.",
-                f"add '**Related**: [Q{b}](#...)' to Q{a}, or drop the claim.",
+                c.line,
+                f"claims a link Q{a}→Q{b}, but Q{b if qa else a} does not exist.",
+                "remove the claim.",
             )
+            continue
+        ctx.check(
+            mentions(qa, qb) or mentions(qb, qa),
+            "honesty.cross-links",
+            E,
+            c.line,
+            f"claims Q{a} and Q{b} are linked, but neither mentions the other or lists it under **Related**.",
+            f"add '**Related**: [Q{b}](#...)' to Q{a}, or drop the claim.",
+        )
 
 
 @register_rule("honesty.minimums", "stated minimums such as 'Glossary (≥10)' are met")
 def minimums(ctx: Context) -> None:
     s = ctx.doc.set
-    counts = {"glossary": len(s.glossary), "bibliography": len(s.bibliography), "tools": len(s.tools)}
+    have = {"glossary": len(s.glossary), "bibliography": len(s.bibliography), "tools": len(s.tools)}
     for key, (line, text) in ctx.doc.ref_headings.items():
         m = re.search(r"(?:≥|>=|at least|min(?:imum)?\.?)\s*(\d+)", text, re.I)
-        if m and key in counts:
+        if m and key in have:
             n = int(m.group(1))
             ctx.check(
-                counts[key] >= n,
+                have[key] >= n,
                 "honesty.minimums",
                 E,
                 line,
-                f"the heading promises at least {n} {key} entries; there are {counts[key]}.",
+                f"the heading promises at least {n} {key} entries; there are {have[key]}.",
                 "add entries or correct the heading.",
             )
 
 
-SCORE = re.compile(r"score\W{0,6}(\d{1,3}(?:\.\d+)?)\s*/\s*100", re.I)
-
-
 @register_rule("honesty.score", "a stated validation score equals the computed one", order=100)
 def stated_score(ctx: Context) -> None:
-    claims = [(p, m) for p in _claims(ctx.doc) for m in SCORE.finditer(p.text)]
+    claims = [c for c in _claims(ctx) if c.kind == "score"]
     if not claims:
         return
     computed, _ = score(ctx)
-    for p, m in claims:
-        claimed = float(m.group(1))
-        if abs(claimed - computed) <= 0.5:  # a score shown rounded (91.5 -> 92) is not a false claim
+    for c in claims:
+        tol = c.extra[0] / 10 if c.extra else 0.5
+        if abs(c.value - computed) <= tol:  # a score shown rounded (91.5 -> 92) is not a false claim
             continue
-        ctx.fail("honesty.score", E, p.line, "", "", count=False)
+        ctx.fail("honesty.score", E, c.line, "", "", count=False)
         final, _ = score(ctx)
         ctx.findings.pop()
         ctx.fail(
             "honesty.score",
             E,
-            p.line,
-            f"claims a validation score of {m.group(1)}/100; "
-            f"archqa computes {format_score(final)}/100 from its findings.",
+            c.line,
+            f"claims a validation score of {c.stated}; archqa computes {format_score(final)}/100 from its findings.",
             "replace it with the computed score, or drop it: a score is computed by archqa validate, never claimed.",
             count=False,
         )
