@@ -91,6 +91,10 @@ class Report(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     categories: list[CategoryScore] = Field(default_factory=list)
     score: float = 100.0
+    sound_questions: int = 0
+    """Questions without an error (the other half of the score)."""
+    expected_questions: int = 0
+    """The questions the score counts: the set's, or its blueprint's count when the set is short of it."""
 
     @property
     def errors(self) -> int:
@@ -179,11 +183,33 @@ def rules() -> list[RuleSpec]:
     return sorted(_RULES.values(), key=lambda r: (r.order, r.id))
 
 
-def score(ctx: Context) -> tuple[float, list[CategoryScore]]:
-    """Per category: weight * (1 - cost / checks) ** 2, where cost = 2*errors + 0.5*warnings.
+CHECK_FLOOR = 2
+"""A category is scored as if it made at least this many checks, so one warning never costs more than a quarter."""
+QUESTION_SHARE = 0.5
+"""The share of the score that counts questions free of errors; the rest comes from the categories."""
 
-    Squaring makes a few failures in a category cost more than their share;
-    a category with no checks keeps its full weight.
+
+def damaged_questions(ctx: Context) -> int:
+    """How many questions have at least one error inside their lines (heading to the next heading)."""
+    lines = [f.line for f in ctx.findings if f.severity is Severity.ERROR]
+    return sum(1 for ql in ctx.doc.qlines if any(ql.heading <= ln <= (ql.end or ql.heading) for ln in lines))
+
+
+def sound_questions(ctx: Context) -> tuple[int, int]:
+    """(questions without an error, questions expected): a set short of its blueprint counts the missing ones."""
+    questions = len(ctx.doc.set.questions)
+    if questions == 0:
+        return 0, 0
+    bp = ctx.doc.set.blueprint
+    return questions - damaged_questions(ctx), max(questions, bp.count if bp is not None else 0)
+
+
+def score(ctx: Context) -> tuple[float, list[CategoryScore]]:
+    """score = 50% categories + 50% sound questions (see README, "How the score is computed").
+
+    Categories: each earns weight * (1 - min(1, cost / max(checks, 2))), where cost = 2*errors + 0.5*warnings;
+    a category with no checks keeps its full weight. Sound questions: the share of questions without an
+    error, out of the blueprint's count when the set is short of it. A document without questions scores 0.
     """
     cats = []
     total = 0.0
@@ -194,11 +220,16 @@ def score(ctx: Context) -> tuple[float, list[CategoryScore]]:
         i = sum(1 for f in fs if f.severity is Severity.INFO)
         n = ctx.checks.get(cat, 0)
         cost = ERROR_COST * e + WARNING_WEIGHT * w
-        points = weight if n == 0 else weight * max(0.0, 1.0 - cost / max(n, cost)) ** 2
+        points = weight if n == 0 and cost == 0 else weight * (1.0 - min(1.0, cost / max(n, CHECK_FLOOR, cost)))
         points = round(points, 1)
         total += points
         cats.append(CategoryScore(category=cat, weight=weight, checks=n, errors=e, warnings=w, infos=i, points=points))
-    return round(total, 1), cats
+    sound, expected = sound_questions(ctx)
+    if expected == 0:
+        return 0.0, cats
+    final = (1 - QUESTION_SHARE) * total + QUESTION_SHARE * 100.0 * sound / expected
+    # Never round up to 100: a document with any finding that costs points keeps a score below it.
+    return (round(final, 1) if round(final, 1) < 100 or final >= 100 else 99.9), cats
 
 
 def format_score(score: float) -> str:
@@ -223,4 +254,13 @@ def run(doc: ParsedDocument, config: ValidationConfig | None = None) -> Report:
             )
     total, cats = score(ctx)
     findings = sorted(ctx.findings, key=lambda f: (f.line, f.rule))
-    return Report(path=doc.path, questions=len(doc.set.questions), findings=findings, categories=cats, score=total)
+    sound, expected = sound_questions(ctx)
+    return Report(
+        path=doc.path,
+        questions=len(doc.set.questions),
+        findings=findings,
+        categories=cats,
+        score=total,
+        sound_questions=sound,
+        expected_questions=expected,
+    )

@@ -7,7 +7,15 @@ import json
 from archqa.formats.house import ParsedDocument
 from archqa.model import Difficulty
 from archqa.validate.code import DISPLAY, canonical
-from archqa.validate.engine import CATEGORY_WEIGHTS, ERROR_COST, WARNING_WEIGHT, Report, Severity, format_score
+from archqa.validate.engine import (
+    CATEGORY_WEIGHTS,
+    ERROR_COST,
+    QUESTION_SHARE,
+    WARNING_WEIGHT,
+    Report,
+    Severity,
+    format_score,
+)
 
 
 def render_text(report: Report, *, findings: bool = True) -> str:
@@ -19,7 +27,10 @@ def render_text(report: Report, *, findings: bool = True) -> str:
         f"{report.path}: {report.questions} questions, {report.errors} errors, {report.warnings} warnings, "
         f"{sum(1 for f in report.findings if f.severity is Severity.INFO)} notes"
     )
-    out.append(f"score {report.score:.1f}/100")
+    out.append(
+        f"score {report.score:.1f}/100 = 50% categories ({sum(c.points for c in report.categories):.1f}/100)"
+        f" + 50% questions without errors ({report.sound_questions} of {report.expected_questions})"
+    )
     out.append(f"  {'category':<11} {'checks':>6} {'errors':>6} {'warn':>5} {'points':>13}")
     for c in report.categories:
         out.append(f"  {c.category:<11} {c.checks:>6} {c.errors:>6} {c.warnings:>5} {c.points:>6.1f} / {c.weight:<4}")
@@ -33,6 +44,7 @@ def render_json(reports: list[Report]) -> str:
         "weights": CATEGORY_WEIGHTS,
         "error_cost": ERROR_COST,
         "warning_cost": WARNING_WEIGHT,
+        "question_share": QUESTION_SHARE,
         "reports": [r.model_dump(mode="json") for r in reports],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
@@ -70,6 +82,10 @@ def render_markdown(report: Report, doc: ParsedDocument) -> str:
     lines.append("")
     lines.append(f"### Score: {format_score(report.score)}/100")
     lines.append(f"- {report.errors} errors, {report.warnings} warnings")
+    lines.append(
+        f"- {report.sound_questions} of {report.expected_questions} questions without errors (half the score); "
+        "categories (the other half):"
+    )
     for cat in report.categories:
         lines.append(
             f"- {cat.category}: {cat.points:.1f} of {cat.weight} ({cat.checks} checks, {cat.errors} errors, "

@@ -171,6 +171,22 @@ def difficulty_mix(ctx: Context) -> None:
     )
 
 
+@register_rule("blueprint.count", "the set has as many questions as its blueprint asks for")
+def blueprint_count(ctx: Context) -> None:
+    bp = ctx.doc.set.blueprint
+    if bp is None:
+        return
+    n = len(ctx.doc.set.questions)
+    ctx.check(
+        n >= bp.count,
+        "blueprint.count",
+        W,
+        ctx.doc.qlines[0].heading if ctx.doc.qlines else 1,
+        f"the blueprint asks for {bp.count} questions; the set has {n}.",
+        "add the missing questions (archqa generate --fill with a model can write them) or lower the blueprint count.",
+    )
+
+
 @register_rule("blueprint.topics", "every topic is covered and the topic-area table is true")
 def topics(ctx: Context) -> None:
     doc = ctx.doc
