@@ -154,3 +154,63 @@ def test_mix_tolerance_uses_document_blueprint(good_set: QuestionSet) -> None:
 
     good_set.blueprint = Blueprint(count=5, mix=(80, 10, 10))
     assert "blueprint.mix" in rule_ids(write_set(good_set))
+
+
+# -- no false findings on good documents -------------------------------------------------------
+
+
+@pytest.mark.parametrize("heading", ["## Summary", "## How to use this set", "## Notes", "## Quality checklist"])
+def test_headings_that_are_not_topics_are_not_empty_topics(good_text: str, heading: str) -> None:
+    text = good_text.replace("## Topic Areas", heading + "\n\nRead one question a day.\n\n## Topic Areas", 1)
+    assert rule_ids(text) == []
+    failing = good_text.replace("## Topic Areas", "## Messaging\n\nNothing here yet.\n\n## Topic Areas", 1)
+    assert "blueprint.topics" in rule_ids(failing)
+
+
+def test_a_summary_after_the_last_question_is_not_part_of_it(good_text: str) -> None:
+    from archqa.formats.house import read_text_document
+
+    text = good_text.rstrip("\n") + "\n\n### Summary\n\nThis set has 7 questions.\n"
+    doc = read_text_document(text)
+    assert "7 questions" not in doc.set.questions[-1].answer
+    assert "honesty.total" in rule_ids(text)
+    assert "honesty.total" not in rule_ids(text.replace("7 questions", "5 questions"))
+
+
+@pytest.mark.parametrize(
+    "phrase,is_ref",
+    [
+        ("Q4 holiday peak traffic", False),
+        ("the Q3 2024 earnings call", False),
+        ("FY24 Q2 planning", False),
+        ("as in Q42, the same", True),
+        ("see Q9 for the details", True),
+    ],
+)
+def test_a_quarter_is_not_a_question_reference(good_text: str, phrase: str, is_ref: bool) -> None:
+    text = _mutate(good_text, "Finally I would", f"Think of {phrase}. Finally I would")
+    assert ("links.question-ref" in rule_ids(text)) == is_ref
+
+
+def test_escapes_and_mojibake_inside_inline_code_are_examples(good_text: str) -> None:
+    inline = _mutate(good_text, "How the parts fit.", "Write `\\u2192` or `It\u00e2\u20ac\u2122s` to see the defect.")
+    assert rule_ids(inline) == []
+    bare = _mutate(good_text, "How the parts fit.", "Write \\u2192 or It\u00e2\u20ac\u2122s to see the defect.")
+    assert {"hygiene.escape", "hygiene.mojibake"} <= set(rule_ids(bare))
+
+
+def test_a_glossary_term_defined_twice_is_reported_at_the_second(good_text: str) -> None:
+    twice = _mutate(good_text, "**G2. Idempotency Key**", "**G2. Bounded-Context (BC)**")
+    r = validate_text(twice, "doc.md")
+    dup = [f for f in r.findings if f.rule == "references.glossary-duplicate"]
+    assert len(dup) == 1 and "G1" in dup[0].message
+    assert twice.split("\n")[dup[0].line - 1].startswith("**G2.")
+    assert "references.glossary-duplicate" not in rule_ids(good_text)
+
+
+def test_the_duplicate_reference_finding_points_at_the_second_entry(good_text: str) -> None:
+    text = _mutate(good_text, "**A2.**", "**A1.**")
+    f = next(f for f in validate_text(text, "doc.md").findings if f.rule == "references.duplicate")
+    assert text.split("\n")[f.line - 1].startswith("**A1.** Evans")
+    first = next(i for i, ln in enumerate(text.split("\n"), 1) if ln.startswith("**A1.**"))
+    assert f"first at line {first}" in f.message

@@ -156,6 +156,15 @@ class GlossaryEntry(_Model):
     definition: str
     related: list[str] = Field(default_factory=list)
 
+    def keys(self) -> set[str]:
+        """The names this entry defines: 'Backend-for-Frontend (BFF)' -> {'backend for frontend', 'bff'}."""
+        out = set()
+        for part in re.findall(r"\(([^()]{1,40})\)", self.term) + [re.sub(r"\([^()]*\)", " ", self.term)]:
+            key = " ".join(re.sub(r"[^\w]+", " ", part.lower()).split())
+            if key:
+                out.add(key)
+        return out
+
 
 class BibEntry(_Model):
     """A cited work. ``text`` is the citation as written after the id."""

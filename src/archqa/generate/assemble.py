@@ -94,11 +94,15 @@ def _cross_reference(questions: list[Question], sel: Selection) -> None:
 
 
 def _glossary(bank: Bank, text: str) -> list[GlossaryEntry]:
-    seen: dict[str, GlossaryEntry] = {}
+    # One entry per term: 'Backend-for-Frontend (BFF)' and 'Backend for Frontend (BFF)' are the same term.
+    keys: set[str] = set()
+    used = []
     for file in bank.paths:
         for g in bank.refs[file].glossary.values():
-            seen.setdefault(g.term.lower(), g)
-    used = sorted((g for g in seen.values() if mentions(text, g.term)), key=lambda g: g.term.lower())
+            if mentions(text, g.term) and not (g.keys() & keys):
+                used.append(g)
+                keys |= g.keys()
+    used.sort(key=lambda g: g.term.lower())
     return [g.model_copy(update={"id": f"G{i}"}) for i, g in enumerate(used, 1)]
 
 

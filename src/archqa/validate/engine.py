@@ -221,15 +221,15 @@ def score(ctx: Context) -> tuple[float, list[CategoryScore]]:
         n = ctx.checks.get(cat, 0)
         cost = ERROR_COST * e + WARNING_WEIGHT * w
         points = weight if n == 0 and cost == 0 else weight * (1.0 - min(1.0, cost / max(n, CHECK_FLOOR, cost)))
-        points = round(points, 1)
         total += points
+        points = round(points, 1)
         cats.append(CategoryScore(category=cat, weight=weight, checks=n, errors=e, warnings=w, infos=i, points=points))
     sound, expected = sound_questions(ctx)
     if expected == 0:
         return 0.0, cats
     final = (1 - QUESTION_SHARE) * total + QUESTION_SHARE * 100.0 * sound / expected
     # Never round up to 100: a document with any finding that costs points keeps a score below it.
-    return (round(final, 1) if round(final, 1) < 100 or final >= 100 else 99.9), cats
+    return (round(final, 1) if round(final, 1) < 100 or final >= 100 - 1e-9 else 99.9), cats
 
 
 def format_score(score: float) -> str:

@@ -61,8 +61,8 @@ def citations(ctx: Context) -> None:
         )
     ids: dict[str, int] = {}
     all_ids = [g.id for g in s.glossary] + [b.id for b in s.bibliography] + [t.id for t in s.tools]
-    for entry_id in all_ids:
-        line = ctx.doc.ref_lines.get(entry_id, 1)
+    entries = ctx.doc.ref_entries or [(x, ctx.doc.ref_lines.get(x, 1)) for x in all_ids]
+    for entry_id, line in entries:
         ctx.check(
             entry_id not in ids,
             "references.duplicate",
@@ -142,6 +142,27 @@ def glossary_used(ctx: Context) -> None:
             f"glossary term '{g.term}' ({g.id}) is not used in any question.",
             "remove the entry or use the term where it belongs.",
         )
+
+
+@register_rule("references.glossary-duplicate", "no glossary term is defined twice")
+def glossary_twice(ctx: Context) -> None:
+    seen: dict[str, tuple[str, str]] = {}
+    glossary = ctx.doc.set.glossary
+    lines = [ln for gid, ln in ctx.doc.ref_entries if gid.startswith("G")] if ctx.doc.ref_entries else []
+    for k, g in enumerate(glossary):
+        line = lines[k] if k < len(lines) else ctx.doc.ref_lines.get(g.id, 1)
+        first = next((seen[key] for key in sorted(g.keys()) if key in seen), None)
+        ctx.check(
+            first is None,
+            "references.glossary-duplicate",
+            W,
+            line,
+            f"glossary term '{g.term}' ({g.id}) is already defined as '{first[1] if first else ''}' "
+            f"({first[0] if first else ''}).",
+            "keep one definition and remove the other (merge what each adds).",
+        )
+        for key in g.keys():
+            seen.setdefault(key, (g.id, g.term))
 
 
 @register_rule("references.tools", "tool URLs are well-formed http(s) URLs")
