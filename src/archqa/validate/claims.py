@@ -123,7 +123,9 @@ STOP = (
     r"partitions?|instances?|[kmgt]b|words?|lines?|steps?|phases?|stages?|layers?|levels?|teams?)\b"
 )
 FILLER = r"(?:\s++(?!" + STOP + r")(?!(?:" + NOUN_PLAIN + r")\b)[a-z][\w&+#'-]*+){0,3}?"
-OP_BEFORE = r"(?P<op>over|more than|at least|no fewer than|minimum of|up to|at most|no more than|about|around|roughly|nearly|approximately|~|≈|≥|>=|≤|<=|>|<)?\s*+"  # noqa: E501
+OP_BEFORE = r"(?:(?P<op>over|more than|at least|no fewer than|minimum of|up to|at most|no more than|about|around|roughly|nearly|approximately|~|≈|≥|>=|≤|<=|>|<)\s*+)?"  # noqa: E501
+# The spaces after the operator are inside its optional group: a match never starts inside a run of spaces, so a
+# line of spaces is not scanned from each of its positions.
 NUM = (
     r"(?<![\w.,/#$-])(?P<num>\d{1,3}(?:,\d{3})++|\d++(?:\.\d++)?)(?P<plus>\+)?"
     r"(?![\w/]|[.,]\d|\s*+[-–]\s*+\d|\s*+(?:/|out of))"
@@ -201,7 +203,7 @@ QUALITY: list[tuple[str, re.Pattern[str]]] = [
 ]  # fmt: skip
 WHOLE = re.compile(r"\b(?:in total|overall|in (?:the|this) (?:set|document|guide|bank|collection)|across)\b", re.I)
 TOPIC_LABEL = re.compile(r"^(?:\d+[.)]\s*)?(?P<label>[A-Za-z][\w &/,'-]{1,60}?)\s*(?::|—|–|\(|\s-\s)\s*(?P<rest>.+)$")
-RANGE = re.compile(r"\(?\s*Q(\d+)\s*[-–]\s*Q(\d+)\s*\)?")
+RANGE = re.compile(r"(?:\(\s*+)?Q(\d++)\s*+[-–]\s*+Q(\d++)(?:\s*+\))?")
 GENERIC_LABELS = {
     "total", "overall", "all", "coverage", "generated", "count", "summary", "set", "document", "size", "scope",
     "content", "contents", "in total", "result", "results", "delivered", "includes", "questions", "q&as",

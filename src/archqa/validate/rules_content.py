@@ -268,7 +268,7 @@ def hygiene(ctx: Context) -> None:
 
 
 QUARTER_CONTEXT = re.compile(
-    r"^\s*(?:[-–/]\s*Q?[1-4]\b\s*)?(?:'?\d{2}\b|(?:FY)?\s*20\d\d|holiday|peak|earnings|revenue|sales|results|"
+    r"^\s*+(?:[-–/]\s*+Q?[1-4]\b\s*+)?(?:'?\d{2}\b|(?:FY)?\s*+20\d\d|holiday|peak|earnings|revenue|sales|results|"
     r"planning|roadmap|targets?|okrs?|forecast|budget|season|close|launch|release|report|traffic|spike|quarter)",
     re.I,
 )
