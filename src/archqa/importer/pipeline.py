@@ -71,6 +71,8 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[Path], list[FileResult]]:
             out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
         elif p.is_file():
             out.append(p)
+        elif p.exists():  # a FIFO, a device or a socket: reading it could wait forever or never end
+            missing.append(FileResult(raw, "failed", error=f"{raw}: is not a regular file (a FIFO or a device)"))
         else:
             missing.append(FileResult(raw, "failed", error=f"{raw}: no such file or directory"))
     seen: set[Path] = set()
