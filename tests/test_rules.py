@@ -214,3 +214,31 @@ def test_the_duplicate_reference_finding_points_at_the_second_entry(good_text: s
     assert text.split("\n")[f.line - 1].startswith("**A1.** Evans")
     first = next(i for i, ln in enumerate(text.split("\n"), 1) if ln.startswith("**A1.**"))
     assert f"first at line {first}" in f.message
+
+
+# -- content rules checkable offline ------------------------------------------------------------
+
+FIGURES = [
+    ("Adding the cache cuts latency by 73 % for reads.", True),
+    ("The rewrite made writes 3.2x faster.", True),
+    ("Batching reduced the error rate by 40%.", True),
+    ("Adding the cache cuts latency by 73 % for reads [Ref: A1].", False),
+    ("Assume the cache cuts latency by about 73 % for reads.", False),
+    ("Caching can make reads 2x faster.", False),
+    ("Halving the batch size cut memory by 50%.", False),
+]
+
+
+@pytest.mark.parametrize("sentence,flagged", FIGURES)
+def test_an_unsupported_precise_figure_is_a_warning(good_text: str, sentence: str, flagged: bool) -> None:
+    text = _mutate(good_text, "Finally I would", sentence + " Finally I would")
+    assert ("references.unsupported-figure" in rule_ids(text, Severity.WARNING)) == flagged
+
+
+def test_a_key_point_the_answer_never_mentions_is_a_warning(good_text: str) -> None:
+    assert "structure.key-point-coverage" not in rule_ids(good_text)
+    text = _mutate(good_text, "- Bounds waiting with timeouts\n", "- Explains quorum reads on leaderless stores\n")
+    assert "structure.key-point-coverage" in rule_ids(text, Severity.WARNING)
+    # Said in other words of the same stem, the point is mentioned.
+    text = _mutate(good_text, "- Bounds waiting with timeouts\n", "- Names the timeout it bounds\n")
+    assert "structure.key-point-coverage" not in rule_ids(text)

@@ -1,5 +1,5 @@
 """Importing this module registers archqa's built-in rules (through register_rule)."""
 
-from archqa.validate import rules_content, rules_honesty, rules_references, rules_structure
+from archqa.validate import rules_answers, rules_content, rules_honesty, rules_references, rules_structure
 
-__all__ = ["rules_content", "rules_honesty", "rules_references", "rules_structure"]
+__all__ = ["rules_answers", "rules_content", "rules_honesty", "rules_references", "rules_structure"]
