@@ -123,7 +123,7 @@ STOP = (
     r"partitions?|instances?|[kmgt]b|words?|lines?|steps?|phases?|stages?|layers?|levels?|teams?)\b"
 )
 FILLER = r"(?:\s++(?!" + STOP + r")(?!(?:" + NOUN_PLAIN + r")\b)[a-z][\w&+#'-]*+){0,3}?"
-OP_BEFORE = r"(?:(?P<op>over|more than|at least|no fewer than|minimum of|up to|at most|no more than|about|around|roughly|nearly|approximately|~|≈|≥|>=|≤|<=|>|<)\s*+)?"  # noqa: E501
+OP_BEFORE = r"(?:(?<!\w)(?P<op>over|more than|at least|no fewer than|minimum of|up to|at most|no more than|about|around|roughly|nearly|approximately|~|≈|≥|>=|≤|<=|>|<)\s*+)?"  # noqa: E501
 # The spaces after the operator are inside its optional group: a match never starts inside a run of spaces, so a
 # line of spaces is not scanned from each of its positions.
 NUM = (
@@ -204,6 +204,7 @@ QUALITY: list[tuple[str, re.Pattern[str]]] = [
 WHOLE = re.compile(r"\b(?:in total|overall|in (?:the|this) (?:set|document|guide|bank|collection)|across)\b", re.I)
 TOPIC_LABEL = re.compile(r"^(?:\d+[.)]\s*)?(?P<label>[A-Za-z][\w &/,'-]{1,60}?)\s*(?::|—|–|\(|\s-\s)\s*(?P<rest>.+)$")
 RANGE = re.compile(r"(?:\(\s*+)?Q(\d++)\s*+[-–]\s*+Q(\d++)(?:\s*+\))?")
+CHANGE = re.compile(r"\b(?:from|added|adds|adding|removed|removes|dropped|another|extra|first|last|next)\s*$")
 GENERIC_LABELS = {
     "total", "overall", "all", "coverage", "generated", "count", "summary", "set", "document", "size", "scope",
     "content", "contents", "in total", "result", "results", "delivered", "includes", "questions", "q&as",
@@ -363,6 +364,9 @@ class _Extractor:
         for m in COUNT.finditer(s):
             before = s[max(0, m.start() - 12) : m.start()].lower()
             if re.search(r"(?:\bof|\bq|#|\bpart|\bweek|\bday|\bstep|\bversion|\bv)\s*$", before):
+                continue
+            # A change or a past state ("grew from 3 questions", "we added 2 questions") is not a count of the set.
+            if CHANGE.search(before):
                 continue
             if NEGATION.search(s[: m.start()]) and re.search(r"\b(?:no|without)\s*$", before):
                 continue
