@@ -145,10 +145,8 @@ def read_document_bytes(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> by
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except IsADirectoryError:
         raise InputError(shown, None, "is a directory", "pass the Markdown files inside it") from None
-    except FileNotFoundError:
-        raise InputError(shown, None, "no such file", "check the path") from None
     except OSError as exc:
-        raise InputError(shown, None, f"cannot be read: {exc.strerror}", "check the path and its permissions") from None
+        raise InputError(shown, None, f"cannot be read: {exc.strerror}", "check the path") from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
