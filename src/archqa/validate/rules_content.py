@@ -140,19 +140,39 @@ def mermaid_problem(source: str) -> tuple[int, str] | None:
     return None
 
 
-@register_rule("diagrams.mermaid", "Mermaid blocks have a known type and balanced blocks")
+@register_rule("diagrams.mermaid", "Mermaid blocks parse with Mermaid's own parser (or pass archqa's checks)")
 def diagrams(ctx: Context) -> None:
-    for f in ctx.doc.fences:
-        if f.info.lower() != "mermaid":
-            continue
-        problem = mermaid_problem(f.content)
+    from archqa.validate.mermaid import engine, first_line
+
+    blocks = [f for f in ctx.doc.fences if f.info.lower() == "mermaid"]
+    if not blocks:
+        return
+    eng = engine()
+    verdicts: list[tuple[int, str] | None]
+    if eng is not None:
+        verdicts = [None if v is None else first_line(v) for v in eng.check([f.content for f in blocks])]
+        fix = "correct the diagram so Mermaid can render it (see mermaid.js.org/syntax for its type)."
+        what = "Mermaid cannot parse this diagram"
+    else:
+        ctx.fail(
+            "diagrams.engine",
+            INFO,
+            blocks[0].line,
+            "no JavaScript engine can run Mermaid's parser here, so diagrams get archqa's structural checks only.",
+            "install mini-racer (pip install mini-racer) or Node.js for the full check.",
+            count=False,
+        )
+        verdicts = [mermaid_problem(f.content) for f in blocks]
+        fix = "start with a diagram type (graph TD, sequenceDiagram, ...) and close every block with 'end'."
+        what = "Mermaid diagram is invalid"
+    for f, problem in zip(blocks, verdicts):
         ctx.check(
             problem is None,
             "diagrams.mermaid",
             E,
             f.line + (problem[0] if problem else 0),
-            f"Mermaid diagram is invalid: {problem[1] if problem else ''}.",
-            "start with a diagram type (graph TD, sequenceDiagram, ...) and close every block with 'end'.",
+            f"{what}: {problem[1] if problem else ''}.",
+            fix,
         )
 
 

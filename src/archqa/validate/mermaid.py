@@ -1,0 +1,123 @@
+"""Mermaid diagrams checked by Mermaid's own parser, offline.
+
+The wheel ships ``js/mermaid-check.js.gz``: the npm ``mermaid`` package bundled
+(``scripts/mermaid/build.sh``) so that ``mermaid.parse`` runs without a DOM. It
+runs in V8 through mini-racer when that is installed, else in Node when ``node``
+is on PATH. With neither, ``engine()`` is None and the validator falls back to
+its own structural checks, saying so in an info finding.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+from functools import lru_cache
+from importlib import resources
+from typing import Protocol
+
+BUNDLE = "mermaid-check.js.gz"
+TIMEOUT = 10.0
+"""Seconds one diagram may take to parse."""
+
+_NODE_RUNNER = r"""
+const zlib = require("zlib"), fs = require("fs"), vm = require("vm");
+vm.runInThisContext(zlib.gunzipSync(fs.readFileSync(process.argv[1])).toString("utf8"));
+const sources = JSON.parse(fs.readFileSync(0, "utf8"));
+(async () => {
+  const out = [];
+  for (const s of sources) out.push(await globalThis.archqaCheck(s));
+  process.stdout.write(JSON.stringify(out));
+})();
+"""
+
+
+class Engine(Protocol):
+    """Something that runs Mermaid's parser: ``check`` gives, per source, None (valid) or Mermaid's message."""
+
+    name: str
+
+    def check(self, sources: list[str]) -> list[str | None]: ...
+
+
+def _bundle_bytes() -> bytes:
+    return resources.files("archqa.validate").joinpath("js", BUNDLE).read_bytes()
+
+
+def _verdict(raw: object) -> str | None:
+    text = str(raw)
+    return None if text == "ok" else text.removeprefix("error:")
+
+
+class MiniRacerEngine:
+    """Mermaid in V8, in this process (PyPI mini-racer)."""
+
+    name = "mini-racer"
+
+    def __init__(self) -> None:
+        from py_mini_racer import MiniRacer
+
+        self._ctx = MiniRacer()
+        self._ctx.eval(gzip.decompress(_bundle_bytes()).decode("utf-8"))
+
+    def check(self, sources: list[str]) -> list[str | None]:
+        out = []
+        for s in sources:
+            result = self._ctx.eval(f"archqaCheck({json.dumps(s)})")
+            get = getattr(result, "get", None)
+            out.append(_verdict(get(timeout=TIMEOUT) if get is not None else result))
+        return out
+
+
+class NodeEngine:
+    """Mermaid in a Node process started once per document."""
+
+    name = "node"
+
+    def __init__(self, node: str) -> None:
+        self.node = node
+        with resources.as_file(resources.files("archqa.validate").joinpath("js", BUNDLE)) as p:
+            self.bundle = str(p)
+
+    def check(self, sources: list[str]) -> list[str | None]:
+        proc = subprocess.run(
+            [self.node, "-e", _NODE_RUNNER, self.bundle],
+            input=json.dumps(sources),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT * max(1, len(sources)),
+            check=True,
+        )
+        return [_verdict(r) for r in json.loads(proc.stdout)]
+
+
+@lru_cache(maxsize=1)
+def engine() -> Engine | None:
+    """The first engine that can run the bundle here, loaded once per process; None when none can."""
+    try:
+        return MiniRacerEngine()
+    except Exception:  # noqa: BLE001 - not installed, or no V8 for this platform: try Node
+        pass
+    node = shutil.which("node")
+    if node is not None:
+        try:
+            eng = NodeEngine(node)
+            if eng.check(["graph TD\n  A --> B"]) == [None]:
+                return eng
+        except (OSError, subprocess.SubprocessError, ValueError):
+            pass
+    return None
+
+
+def first_line(message: str) -> tuple[int, str]:
+    """(line in the diagram, a one-line message) from a Mermaid error."""
+    import re
+
+    m = re.search(r"(?:Parse error on line|on line)\s+(\d+)", message)
+    line = int(m.group(1)) if m else 1
+    parts = [p.strip() for p in message.split("\n") if p.strip() and not set(p.strip()) <= set("-^")]
+    expecting = next((p for p in parts if p.startswith("Expecting")), "")
+    head = parts[0] if parts else "the diagram does not parse"
+    text = head if not expecting or expecting == head else f"{head} {expecting[:120]}"
+    return line, text[:240]
