@@ -53,3 +53,27 @@ def test_aliases() -> None:
     assert canonical("C#") == "csharp"
     assert canonical("yml") == "yaml"
     assert canonical("brainfuck") is None
+
+
+SQL_CASES = [
+    ("postgresql", "SELECT id, name FROM users WHERE id = 1;", True),
+    ("postgresql", "SELECT id, name, FROM users;", False),  # trailing comma
+    ("postgresql", "SELECT * FROM users ORDER BY id WHERE id = 1;", False),  # clause order
+    ("postgresql", "SELECT * FROM orders JOIN users;", False),  # JOIN without ON
+    ("postgresql", "INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO NOTHING;", True),
+    ("postgres", "CREATE TABLE t (id int, name text,);", False),
+    ("mysql", "SELECT `id` FROM `users` LIMIT 5;", True),
+    ("sqlite", "SELECT id FROM users WHERE;", False),
+]
+
+
+@pytest.mark.parametrize("label,code,ok", SQL_CASES)
+def test_sql_is_parsed_in_its_dialect(label: str, code: str, ok: bool) -> None:
+    r = parse_code(label, code)
+    assert r.ok == ok, r.message
+
+
+def test_postgresql_errors_come_from_postgresql_and_name_the_line() -> None:
+    pytest.importorskip("pglast")
+    r = parse_code("postgresql", "SELECT 1;\nSELECT a, FROM t;")
+    assert not r.ok and r.line == 2 and r.message.startswith("PostgreSQL:")

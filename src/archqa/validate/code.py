@@ -163,21 +163,24 @@ def parse_code(label: str, code: str) -> ParseResult:
     lang = canonical(label)
     if lang is None:
         raise KeyError(label)
+    if lang == "sql":
+        return _parse_cached("sql:" + SQL_DIALECTS.get(label.strip().lower(), "sql"), code)
     return _parse_cached(lang, code)
 
 
 @lru_cache(maxsize=512)
 def _parse_cached(lang: str, code: str) -> ParseResult:
     depth = nesting_depth(code) if len(code) > MAX_NESTING else 0
-    if depth > MAX_NESTING and lang in ("json", "sql", "yaml"):  # Python has its own limit (SyntaxError)
-        return _unchecked(lang, f"brackets nested {depth} deep, over the {MAX_NESTING} archqa parses")
-    if lang in ("sql", "yaml") and len(code) > MAX_SLOW_PARSE_BYTES:
+    base = lang.partition(":")[0]  # "sql:postgres" is SQL read in one dialect
+    if depth > MAX_NESTING and base in ("json", "sql", "yaml"):  # Python has its own limit (SyntaxError)
+        return _unchecked(base, f"brackets nested {depth} deep, over the {MAX_NESTING} archqa parses")
+    if base in ("sql", "yaml") and len(code) > MAX_SLOW_PARSE_BYTES:
         kb, most = len(code) // 1000, MAX_SLOW_PARSE_BYTES // 1000
-        return _unchecked(lang, f"the block is {kb} KB, over the {most} KB archqa parses")
+        return _unchecked(base, f"the block is {kb} KB, over the {most} KB archqa parses")
     try:
         return _parse(lang, code)
     except (RecursionError, MemoryError):
-        return _unchecked(lang, "the block is nested too deeply to parse")
+        return _unchecked(base, "the block is nested too deeply to parse")
 
 
 def _parse(lang: str, code: str) -> ParseResult:
@@ -193,8 +196,8 @@ def _parse(lang: str, code: str) -> ParseResult:
         except json.JSONDecodeError as exc:
             return ParseResult(False, lang, exc.lineno, exc.msg)
         return ParseResult(True, lang)
-    if lang == "sql":
-        return _parse_sql(code)
+    if lang.startswith("sql"):
+        return _parse_sql(code, lang.partition(":")[2] or "sql")
     if lang == "yaml":
         try:
             list(yaml.safe_load_all(code))
@@ -239,8 +242,34 @@ def _parse_tree(lang: str, data: bytes) -> Any:
         return None
 
 
-def _parse_sql(code: str) -> ParseResult:
-    """SQL is checked with sqlglot's PostgreSQL dialect (BEGIN, ON CONFLICT, pgvector operators...)."""
+SQL_DIALECTS = {
+    "postgresql": "postgres",
+    "postgres": "postgres",
+    "psql": "postgres",
+    "plpgsql": "postgres",
+    "mysql": "mysql",
+    "sqlite": "sqlite",
+}
+"""Fence label -> dialect. PostgreSQL goes to PostgreSQL's own parser (pglast); others to sqlglot in that dialect."""
+
+
+def _parse_sql(code: str, dialect: str = "sql") -> ParseResult:
+    """PostgreSQL blocks by libpg_query (pglast); other SQL by sqlglot in its dialect (plain ``sql``: PostgreSQL's)."""
+    if dialect == "postgres":
+        try:
+            from pglast import parse_sql
+            from pglast.parser import ParseError as PgParseError
+        except ImportError:
+            pass
+        else:
+            try:
+                parse_sql(code)
+            except PgParseError as exc:
+                msg, at = (list(exc.args) + [None, None])[:2]
+                data = code.encode("utf-8")
+                line = data[: at if isinstance(at, int) else len(data)].count(b"\n") + 1
+                return ParseResult(False, "sql", line, f"PostgreSQL: {msg}")
+            return ParseResult(True, "sql")
     import logging
 
     import sqlglot
@@ -249,7 +278,8 @@ def _parse_sql(code: str) -> ParseResult:
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
     try:
-        sqlglot.parse(code, dialect="postgres", error_level=sqlglot.ErrorLevel.RAISE)
+        read = "postgres" if dialect == "sql" else dialect
+        sqlglot.parse(code, dialect=read, error_level=sqlglot.ErrorLevel.RAISE)
     except ParseError as exc:
         err = exc.errors[0] if exc.errors else {}
         desc = str(err.get("description") or "syntax error")
