@@ -17,6 +17,7 @@ if _TYPE_CHECKING:
         ExportError,
         GraderError,
         InputError,
+        StoreError,
     )
     from archqa.export import Exporter, ExportOptions, export_set, load_source, register_exporter
     from archqa.formats.dialects import register_reader
@@ -68,6 +69,7 @@ _LAZY: dict[str, str] = {
     "Finding": "archqa.validate",
     "GlossaryEntry": "archqa.model",
     "InputError": "archqa.errors",
+    "StoreError": "archqa.errors",
     "MetricRow": "archqa.model",
     "ParsedDocument": "archqa.formats.house",
     "Provenance": "archqa.model",
@@ -126,6 +128,7 @@ __all__ = [
     "QuestionSet",
     "Report",
     "Severity",
+    "StoreError",
     "Tool",
     "Topic",
     "TradeOffRow",
