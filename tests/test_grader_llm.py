@@ -93,11 +93,50 @@ def test_grade_command_with_the_llm_grader(tmp_path: Any) -> None:
     env = {**os.environ, "ARCHQA_API_KEY": "sk-test", "ARCHQA_CONFIG": os.devnull, "ARCHQA_CACHE_DIR": str(tmp_path)}
     with ChatServer(reply) as srv:
         r = subprocess.run(
-            [sys.executable, "-m", "archqa", "grade", "data-read-your-writes", "--answer", str(answer), "--grader",
-             "llm", "--model", "judge", "--base-url", srv.url, "--json"],
-            capture_output=True, text=True, env=env, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "archqa",
+                "grade",
+                "data-read-your-writes",
+                "--answer",
+                str(answer),
+                "--grader",
+                "llm",
+                "--model",
+                "judge",
+                "--base-url",
+                srv.url,
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
         )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["grader"] == "llm" and out["covered"] == 1
     assert [p["verdict"] for p in out["points"]][2] == "covered"
+
+
+def test_audit_from_reviews_measures_the_grader_against_the_users_corrections(tmp_path: Any) -> None:
+    from archqa.practice.grade import Grade, PointGrade
+    from archqa.practice.schedule import PracticeLog
+    from archqa.store import Store
+
+    db = tmp_path / "s.db"
+    grade = Grade("lexical", (PointGrade("a", 1.0, "covered", "x"), PointGrade("b", 0.0), PointGrade("c", 0.0)))
+    with Store.open(db) as store:
+        # the user agrees on a and b and flips c to covered: 2 of 3 verdicts right, one miss
+        PracticeLog(store).record("q1", 3, grade=grade, confirmed=[True, False, True], answer="x")
+    r = subprocess.run(
+        [sys.executable, "-m", "archqa", "grade", "--audit", "--from-reviews", "--grader", "lexical", "--db",
+         str(db), "--json"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    overall = json.loads(r.stdout)["overall"]
+    assert overall["points"] == 3
+    assert overall["accuracy"] == pytest.approx(2 / 3)
+    assert overall["precision"] == 1.0 and overall["recall"] == 0.5

@@ -14,21 +14,47 @@ from archqa.cli.store import db_option
 
 @cli.command()
 @click.argument("question_id", required=False, metavar="[QUESTION_ID]")
-@click.option("--answer", "answer_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Read the answer from this file (default: standard input).")
-@click.option("--grader", default=None, metavar="NAME",
-              help="The grader: semantic (default), lexical, llm, or a plugin's name.")
+@click.option(
+    "--answer",
+    "answer_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the answer from this file (default: standard input).",
+)
+@click.option(
+    "--grader", default=None, metavar="NAME", help="The grader: semantic (default), lexical, llm, or a plugin's name."
+)
 @click.option("--model", default=None, metavar="NAME", help="With --grader llm: the model (else ARCHQA_MODEL).")
-@click.option("--base-url", default=None, metavar="URL",
-              help="With --grader llm: an OpenAI-compatible server (else ARCHQA_BASE_URL; key from ARCHQA_API_KEY).")
-@click.option("--audit", is_flag=True,
-              help="Measure the grader against the labelled calibration set instead of grading one answer.")
-@click.option("--split", type=click.Choice(["all", "tune", "holdout"]), default="all", show_default=True,
-              help="With --audit: which half of the calibration set (holdout is never used for tuning).")
-@click.option("--from-reviews", is_flag=True,
-              help="With --audit: measure the grader against your own confirmed verdicts from `archqa practice`.")
-@click.option("--labels", "label_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="With --audit: a JSONL file of labelled answers to use instead of the packaged set (repeatable).")
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="With --grader llm: an OpenAI-compatible server (else ARCHQA_BASE_URL; key from ARCHQA_API_KEY).",
+)
+@click.option(
+    "--audit",
+    is_flag=True,
+    help="Measure the grader against the labelled calibration set instead of grading one answer.",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["all", "tune", "holdout"]),
+    default="all",
+    show_default=True,
+    help="With --audit: which half of the calibration set (holdout is never used for tuning).",
+)
+@click.option(
+    "--from-reviews",
+    is_flag=True,
+    help="With --audit: measure the grader against your own confirmed verdicts from `archqa practice`.",
+)
+@click.option(
+    "--labels",
+    "label_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --audit: a JSONL file of labelled answers to use instead of the packaged set (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--gate", is_flag=True, help="With --audit: exit 1 when the figures miss the gate (for CI).")
 @db_option
@@ -59,8 +85,7 @@ def grade(
     archqa grade --audit --from-reviews      # against your own corrections in practice
     """
     from archqa.errors import ConfigError
-    from archqa.practice.grade import get_grader
-    from archqa.practice.grade import DEFAULT_GRADER
+    from archqa.practice.grade import DEFAULT_GRADER, get_grader
 
     name = grader or DEFAULT_GRADER
     options = {"model": model, "base_url": base_url} if name == "llm" else {}
@@ -87,9 +112,20 @@ def grade(
         click.echo("Loading the grader…", err=True)
     result = get_grader(name, **options).grade(text, rubric(question))
     if as_json:
-        click.echo(json.dumps({"question": question.id, "grader": result.grader, "covered": result.covered,
-                               "total": result.total, "suggested": result.suggested, "points": result.to_json()},
-                              ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "question": question.id,
+                    "grader": result.grader,
+                    "covered": result.covered,
+                    "total": result.total,
+                    "suggested": result.suggested,
+                    "points": result.to_json(),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     click.echo(f"{question.id}: {result.covered}/{result.total} key points covered ({result.grader} grader)")
     marks = {"covered": "✓", "missing": "✗", "unsure": "?"}
@@ -118,7 +154,13 @@ def _find_question(question_id: str, db: Path | None):  # type: ignore[no-untype
 
 
 def _audit(
-    name: str, options: dict[str, str | None], split: str, from_reviews: bool, label_files: tuple[Path, ...], as_json: bool, gate: bool,
+    name: str,
+    options: dict[str, str | None],
+    split: str,
+    from_reviews: bool,
+    label_files: tuple[Path, ...],
+    as_json: bool,
+    gate: bool,
     db: Path | None,
 ) -> None:
     from archqa.practice.audit import audit, audit_judgements, load_calibration, report_lines
@@ -137,7 +179,9 @@ def _audit(
         answers = load_calibration(list(label_files) or None, split=split)  # type: ignore[arg-type]
         if sys.stderr.isatty():
             click.echo(f"Loading the grader… then grading {len(answers)} answers", err=True)
-        report = audit(get_grader(name, **options), answers, "the calibration set" + ("" if split == "all" else f" ({split})"))
+        report = audit(
+            get_grader(name, **options), answers, "the calibration set" + ("" if split == "all" else f" ({split})")
+        )
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
     else:

@@ -36,7 +36,7 @@ KINDS: dict[str, str] = {
     "contradiction": "wrong claims in the points' vocabulary",
     "fluff": "on-topic talk that makes no point",
     "off-question": "an answer to a different question",
-    "idk": "\"I don't know\"",
+    "idk": '"I don\'t know"',
     "injection": "text that tells the grader what to do",
 }
 """Every kind of labelled answer and what it is."""
@@ -49,6 +49,11 @@ REWORDED_KINDS = frozenset({"paraphrase", "terse"})
 GATE = {"accuracy": 0.90, "false_credit": 0.05, "miss": 0.15}
 """What the default grader must reach on the calibration set (CI fails otherwise): accuracy at least 90 %,
 false credit at most 5 %, miss rate at most 15 %."""
+
+FLOOR = {"accuracy": 0.83, "false_credit": 0.08, "miss": 0.20}
+"""What CI holds the default grader to today on each half of the calibration set: the figures it measured
+when it was trained, less a margin, so a change that makes grading worse fails. GATE is the target; until
+the grader reaches it, ``archqa grade --audit`` says by how much it falls short."""
 
 Split = Literal["tune", "holdout", "all"]
 
@@ -80,8 +85,7 @@ def load_calibration(
     InputError names the file and line of a malformed record, an unknown question, or labels that do not
     match the question's key points in number.
     """
-    if points_of is None:
-        points_of = bank_points()
+    known: dict[str, Sequence[str]] = dict(bank_points()) if points_of is None else dict(points_of)
     out = []
     for path in files if files is not None else calibration_files():
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -90,25 +94,36 @@ def load_calibration(
             try:
                 rec = json.loads(line)
                 qid, kind, sp, answer, labels = (
-                    rec["question"], rec["kind"], rec["split"], rec["answer"], rec["labels"]
+                    rec["question"],
+                    rec["kind"],
+                    rec["split"],
+                    rec["answer"],
+                    rec["labels"],
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 raise InputError(str(path), n, f"not a labelled answer ({exc})", "see archqa.practice.audit") from None
             if kind not in KINDS:
                 raise InputError(str(path), n, f"unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
-            points = points_of.get(qid)
+            points = known.get(qid)
             if points is None:
                 raise InputError(str(path), n, f"no bank question has the id {qid!r}", "fix the question id")
             if len(labels) != len(points):
                 raise InputError(
-                    str(path), n, f"{len(labels)} labels for {len(points)} key points of {qid}",
+                    str(path),
+                    n,
+                    f"{len(labels)} labels for {len(points)} key points of {qid}",
                     "give one true/false label per key point, in order",
                 )
             if split != "all" and sp != split:
                 continue
             out.append(
                 LabelledAnswer(
-                    str(rec.get("id", f"{path.name}:{n}")), qid, kind, sp, answer, tuple(points),
+                    str(rec.get("id", f"{path.name}:{n}")),
+                    qid,
+                    kind,
+                    sp,
+                    answer,
+                    tuple(points),
                     tuple(bool(x) for x in labels),
                 )
             )

@@ -69,13 +69,15 @@ class Encoder:
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        opts.intra_op_num_threads = threads or int(os.environ.get("ARCHQA_THREADS", "0")) or min(2, os.cpu_count() or 1)
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         try:
             self.session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:  # noqa: BLE001  (any loader failure is reported the same way)
-            raise GraderError(f"{self.path}: cannot load the embedding model ({type(exc).__name__}: {exc}); {REINSTALL}")
+            raise GraderError(
+                f"{self.path}: cannot load the embedding model ({type(exc).__name__}: {exc}); {REINSTALL}"
+            ) from None
         self._inputs = {i.name for i in self.session.get_inputs()}
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
@@ -98,6 +100,48 @@ class Encoder:
         vectors = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return np.asarray(vectors / np.maximum(norms, 1e-9), dtype=np.float32)
+
+    def encode_parts(self, texts: Sequence[str], parts: Sequence[Sequence[tuple[int, int]]]) -> list[np.ndarray]:
+        """For each text, one unit vector per (start, end) character range of it, pooled from one forward pass.
+
+        A clause's vector is the mean of its tokens' states in the context of the whole sentence, so a
+        sentence and all its clauses cost one run of the model. Ranges with no token get a zero vector.
+        """
+        import numpy as np
+
+        out: list[np.ndarray] = []
+        for start in range(0, len(texts), 32):
+            batch = list(texts[start : start + 32])
+            encodings = self.tokenizer.encode_batch(batch)
+            width = max(len(e.ids) for e in encodings)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for i, e in enumerate(encodings):
+                ids[i, : len(e.ids)] = e.ids
+                mask[i, : len(e.ids)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            with self._lock:
+                hidden = self.session.run(None, feeds)[0]
+            for i, e in enumerate(encodings):
+                offsets = e.offsets
+                n = len(e.ids)
+                rows = []
+                for a, b in parts[start + i]:
+                    sel = [
+                        t
+                        for t in range(n)
+                        if offsets[t][1] > offsets[t][0] and offsets[t][0] >= a and offsets[t][1] <= b
+                    ]
+                    if not sel:
+                        rows.append(np.zeros(hidden.shape[-1], dtype=np.float32))
+                        continue
+                    # the sentence's [CLS] and [SEP] states belong to every part, as in a standalone encoding
+                    v = hidden[i, [0, *sel, n - 1]].mean(axis=0)
+                    rows.append(v / max(float(np.linalg.norm(v)), 1e-9))
+                out.append(np.asarray(rows, dtype=np.float32).reshape(len(rows), hidden.shape[-1]))
+        return out
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector per text (rows of a float32 array), served from the cache where it can be."""

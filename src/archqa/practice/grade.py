@@ -257,7 +257,7 @@ def grading_terms(text: str) -> dict[str, str]:
     return out
 
 
-def _matches(term: str, answer_terms: Sequence[str] | set[str]) -> bool:
+def _matches(term: str, answer_terms: Sequence[str] | set[str] | frozenset[str]) -> bool:
     if term in answer_terms:
         return True
     if len(term) < PREFIX_MIN:

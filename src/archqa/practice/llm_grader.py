@@ -101,8 +101,7 @@ class LLMGrader(Grader):
         config = resolve_config({"model": model, **flags})
         if not config.model:
             raise GraderError(
-                "--grader llm needs a model: pass --model NAME (and --base-url for a local server) or set "
-                "ARCHQA_MODEL"
+                "--grader llm needs a model: pass --model NAME (and --base-url for a local server) or set ARCHQA_MODEL"
             )
         self.config = config
         if backend is None:

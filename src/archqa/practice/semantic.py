@@ -23,11 +23,10 @@ between the thresholds (no credit, and it says so) and ``missing`` below.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from archqa.practice import checks
@@ -36,39 +35,20 @@ from archqa.practice.spans import Span, sentences
 
 if TYPE_CHECKING:
     from archqa.practice.encoder import Encoder
-
-FEATURES = ("cos", "lex", "cos_x_lex", "answer_cos")
-"""What the logistic model reads, per (point, span): see :func:`features`."""
-
-DEFAULT_MODEL: dict[str, Any] = {
-    "features": list(FEATURES),
-    "weights": [9.0, 3.0, 2.0, 1.0],
-    "bias": -6.5,
-    "covered": 0.5,
-    "unsure": 0.35,
-}
-"""Used only when grader.json is missing; the trained file replaces it."""
-
-
-def load_model() -> dict[str, Any]:
-    """The trained weights and thresholds (``practice/model/grader.json``)."""
-    try:
-        text = resources.files("archqa.practice").joinpath("model/grader.json").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return dict(DEFAULT_MODEL)
-    model = json.loads(text)
-    if list(model.get("features", [])) != list(FEATURES):
-        raise ValueError("practice/model/grader.json was trained on other features; run scripts/train_grader.py")
-    return dict(model)
+    from archqa.practice.relation import Relation
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A span of the answer that may be evidence, and why it may not be."""
+    """A span of the answer that may be evidence, where it comes from, and why it may not be evidence."""
 
     span: Span
     prose: bool
     instruction: bool
+    sentences: tuple[int, ...]
+    """The index of its sentence (one for a sentence or clause, two for a pair of neighbouring sentences)."""
+    whole: bool = True
+    """False for a clause: its vector is pooled from its sentence's tokens."""
 
     @property
     def usable(self) -> bool:
@@ -78,111 +58,208 @@ class Candidate:
 def candidates(answer: str) -> list[Candidate]:
     """Sentences, their clauses and neighbouring pairs, as verbatim spans of ``answer``."""
     sents = sentences(answer)
-    spans: list[Span] = list(sents)
-    for s in sents:
-        pos = 0
+    out: list[Candidate] = []
+
+    def add(sp: Span, where: tuple[int, ...], whole: bool) -> None:
+        out.append(Candidate(sp, checks.is_prose(sp.text), checks.is_instruction(sp.text), where, whole))
+
+    for n, s in enumerate(sents):
+        add(s, (n,), True)
         parts = checks.clauses(s.text)
         if len(parts) < 2:
             continue
+        pos = 0
         for part in parts:
             at = s.text.find(part, pos)
             if at < 0:
                 continue
             pos = at + len(part)
-            if len(checks.tokens(part)) >= 3:
-                spans.append(Span(s.start + at, s.start + at + len(part), part))
-    for a, b in zip(sents, sents[1:]):
+            if len(checks.tokens(part)) >= 3 and len(part) < len(s.text):
+                add(Span(s.start + at, s.start + at + len(part), part), (n,), False)
+    for n, (a, b) in enumerate(zip(sents, sents[1:])):
         if b.start - a.end <= 3 and len(a.text) + len(b.text) < 400:
-            spans.append(Span(a.start, b.end, answer[a.start : b.end]))
-    seen: set[tuple[int, int]] = set()
-    out = []
-    for sp in spans:
-        if (sp.start, sp.end) in seen:
-            continue
-        seen.add((sp.start, sp.end))
-        out.append(Candidate(sp, checks.is_prose(sp.text), checks.is_instruction(sp.text)))
+            add(Span(a.start, b.end, answer[a.start : b.end]), (n, n + 1), True)
     return out
+
+
+def candidate_vectors(encoder: Encoder, answer: str, cands: Sequence[Candidate]) -> Any:
+    """One unit vector per candidate: each sentence runs through the model once; a clause is pooled from its
+    sentence's tokens, a pair of sentences is the normalised sum of theirs."""
+    import numpy as np
+
+    sents = sentences(answer)
+    parts: list[list[tuple[int, int]]] = [[(0, len(s.text))] for s in sents]
+    slot: dict[int, tuple[int, int]] = {}
+    for i, c in enumerate(cands):
+        if len(c.sentences) == 1 and not c.whole:
+            n = c.sentences[0]
+            slot[i] = (n, len(parts[n]))
+            parts[n].append((c.span.start - sents[n].start, c.span.end - sents[n].start))
+    pooled = encoder.encode_parts([s.text for s in sents], parts) if sents else []
+    rows = []
+    for i, c in enumerate(cands):
+        if i in slot:
+            n, k = slot[i]
+            rows.append(pooled[n][k])
+        elif len(c.sentences) == 1:
+            rows.append(pooled[c.sentences[0]][0])
+        else:
+            v = sum(pooled[n][0] for n in c.sentences)
+            rows.append(v / max(float(np.linalg.norm(v)), 1e-9))
+    if not rows:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.asarray(rows, dtype=np.float32)
+
+
+@lru_cache(maxsize=16384)
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(grading_terms(text))
 
 
 def lexical_share(point_terms: dict[str, str], span_text: str) -> float:
     """The share of a point's content terms that a span uses (synonyms, inflections and abbreviations folded)."""
     if not point_terms:
         return 0.0
-    have = set(grading_terms(span_text))
+    have = _terms(span_text)
     return sum(_matches(t, have) for t in point_terms) / len(point_terms)
 
 
-def features(cos: float, lex: float, answer_cos: float) -> list[float]:
-    """The model's inputs for one (point, span): cosine, term share, their product, whole-answer cosine."""
-    return [cos, lex, cos * lex, answer_cos]
-
-
-def probability(model: dict[str, Any], x: Sequence[float]) -> float:
-    z = float(model["bias"]) + sum(float(w) * v for w, v in zip(model["weights"], x))
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
-
-def contradiction(point: str, span_text: str, encoder: Encoder | None = None) -> str:
-    """Why ``span_text`` denies ``point`` ("negated: 'never'", "says 'asynchronous' for 'synchronous'"), or ""."""
+def contradiction(point: str, span_text: str) -> str:
+    """Why ``span_text`` reads as denying ``point`` ("adds 'never'", "says 'asynchronous' for 'synchronous'"), or ""."""
     swaps = checks.swapped_antonyms(point, span_text)
     if swaps:
         a, b = swaps[0]
         return f"says '{b}' where the point says '{a}'"
-    point_neg = checks.negations(point)
-    parts = [c for s in sentences(span_text) for c in checks.clauses(s.text)] or [span_text]
-    if len(parts) > 1 and encoder is not None:
-        vecs = encoder.encode([point, *parts])
-        sims = vecs[1:] @ vecs[0]
-        order = sorted(range(len(parts)), key=lambda i: -float(sims[i]))
-        best = float(sims[order[0]])
-        parts = [parts[i] for i in order if float(sims[i]) >= best - 0.05]
-    for part in parts:
-        extra = list(checks.negations(part))
-        for w in point_neg:
-            if w in extra:
-                extra.remove(w)
-        # A negation the point lacks denies it; a negation the point has and the span drops is a paraphrase
-        # ("reads never go back in time" -> "reads stay monotonic"), not a denial.
-        if len(extra) % 2:
-            return f"negated: '{extra[0]}'"
+    extra = list(checks.negations(span_text))
+    for w in checks.negations(point):
+        if w in extra:
+            extra.remove(w)
+    if extra:
+        return f"adds '{extra[0]}'"
     return ""
 
 
+TOP_SPANS = 4
+"""Per key point, the spans closest to it by embedding (and term share) that the cross-encoder reads."""
+
+MIN_COSINE = 0.15
+"""A span below this embedding similarity to a point, sharing none of its terms, is not read for it."""
+
+AGGREGATE_FEATURES = (
+    "entail",
+    "contradict_at_support",
+    "contradict_max",
+    "neutral_at_support",
+    "cosine_at_support",
+    "terms_at_support",
+    "cosine_max",
+    "terms_max",
+    "spans_entailing",
+    "answer_entail_mean",
+    "support_is_sentence",
+)
+"""What the point-level model reads: the cross-encoder's view of the point's closest spans, the embedding and
+term-share of the best one, and how much of the whole answer makes any point at all."""
+
+
+@dataclass(frozen=True)
+class PointScore:
+    """The relation model's view of one key point: its best supporting span, the strongest denial, and the
+    point-level probability that the answer makes the point."""
+
+    entail: float
+    contradict: float
+    support: Candidate | None
+    denial: Candidate | None
+    features: tuple[float, ...] = ()
+    probability: float = 0.0
+
+
+def aggregate_probability(model: dict[str, Any], x: Sequence[float]) -> float:
+    """The point-level logistic model (weights in ``practice/model/relation.json``)."""
+    z = float(model["bias"])
+    for v, m, sd, w in zip(x, model["mean"], model["scale"], model["weights"]):
+        z += float(w) * (v - float(m)) / max(float(sd), 1e-6)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 class SemanticGrader(Grader):
-    """MiniLM embeddings (onnxruntime, int8) with prose, polarity and contradiction checks. Default; offline."""
+    """Spans found by MiniLM embeddings, judged by a MiniLM cross-encoder trained for archqa. Default; offline."""
 
     name = "semantic"
-    description = "sentence embeddings + prose, negation and contradiction checks (default; offline)"
+    description = "embeddings find the spans, a trained cross-encoder judges them (default; offline)"
 
-    def __init__(self, encoder: Encoder | None = None, model: dict[str, Any] | None = None) -> None:
-        if encoder is None:
-            from archqa.practice.encoder import shared_encoder
+    def __init__(
+        self,
+        encoder: Encoder | None = None,
+        relation: Relation | None = None,
+        thresholds: dict[str, Any] | None = None,
+    ) -> None:
+        from archqa.practice.encoder import shared_encoder
+        from archqa.practice.relation import load_thresholds, shared_relation
 
-            encoder = shared_encoder()
-        self.encoder = encoder
-        self.model = model or load_model()
+        self.encoder = encoder or shared_encoder()
+        self.relation = relation or shared_relation()
+        self.thresholds = thresholds or load_thresholds()
 
-    def score_spans(self, answer: str, key_points: Sequence[str]) -> tuple[list[Candidate], list[list[float]], Any]:
-        """The candidates of ``answer`` and, per point, each candidate's probability of making it (for audits)."""
-        cands = candidates(answer)
-        usable = [c for c in cands if c.usable]
+    def scores(self, answer: str, key_points: Sequence[str]) -> list[PointScore]:
+        """Per key point: the cross-encoder on its closest spans, the features of the point-level model, and
+        that model's probability (0 when the answer has no span that can be evidence)."""
         points = list(key_points)
+        every = candidates(answer)
+        sentence_prose = {c.sentences[0]: c.prose for c in every if c.whole and len(c.sentences) == 1}
+        # a clause of a list of terms is still a term, not a claim
+        usable = [c for c in every if c.usable and all(sentence_prose.get(n, True) for n in c.sentences)]
         if not usable or not points:
-            return usable, [[] for _ in points], None
-        texts = points + [c.span.text for c in usable] + [answer[:4000]]
-        vecs = self.encoder.encode(texts)
-        pv, cv, av = vecs[: len(points)], vecs[len(points) : -1], vecs[-1]
+            return [PointScore(0.0, 0.0, None, None) for _ in points]
+        pv = self.encoder.encode(points)
+        cv = candidate_vectors(self.encoder, answer, usable)
         sims = pv @ cv.T
-        answer_sims = pv @ av
-        probs: list[list[float]] = []
+        terms = [[lexical_share(grading_terms(p), c.span.text) for c in usable] for p in points]
+        chosen: list[list[int]] = []
+        pairs: list[tuple[str, str]] = []
         for i, point in enumerate(points):
-            terms = grading_terms(point)
-            row = []
-            for j, c in enumerate(usable):
-                x = features(float(sims[i, j]), lexical_share(terms, c.span.text), float(answer_sims[i]))
-                row.append(probability(self.model, x))
-            probs.append(row)
-        return usable, probs, sims
+            rank = [float(sims[i, j]) + 0.5 * terms[i][j] for j in range(len(usable))]
+            top = sorted(range(len(usable)), key=lambda j: -rank[j])[:TOP_SPANS]
+            # spans with nothing in common with the point are not worth the cross-encoder's time
+            top = [j for j in top if sims[i, j] >= MIN_COSINE or terms[i][j] > 0] or top[:1]
+            chosen.append(top)
+            pairs += [(point, usable[j].span.text) for j in top]
+        probs = self.relation.probabilities(pairs)
+        rows_of = []
+        k = 0
+        for top in chosen:
+            rows_of.append(probs[k : k + len(top)])
+            k += len(top)
+        answer_entail = sum(float(r[:, 0].max()) for r in rows_of) / len(rows_of)
+        agg = self.thresholds.get("aggregate")
+        out = []
+        for i, (top, rows) in enumerate(zip(chosen, rows_of)):
+            e = int(rows[:, 0].argmax())
+            c = int(rows[:, 1].argmax())
+            j = top[e]
+            x = (
+                float(rows[e, 0]),
+                float(rows[e, 1]),
+                float(rows[c, 1]),
+                float(rows[e, 2]),
+                float(sims[i, j]),
+                terms[i][j],
+                float(sims[i].max()),
+                max(terms[i]),
+                float((rows[:, 0] > 0.5).sum()),
+                answer_entail,
+                1.0 if usable[j].whole else 0.0,
+            )
+            p = aggregate_probability(agg, x) if isinstance(agg, dict) else float(rows[e, 0])
+            out.append(PointScore(float(rows[e, 0]), float(rows[c, 1]), usable[j], usable[top[c]], x, p))
+        return out
+
+    def point_scores(self, answer: str, key_points: Sequence[str]) -> list[tuple[float, float]]:
+        """(entail, contradict) per key point as :meth:`grade` sees them (0, 0 when nothing can be evidence)."""
+        if not answer.strip() or checks.says_dont_know(answer):
+            return [(0.0, 0.0) for _ in key_points]
+        return [(s.probability, s.contradict) for s in self.scores(answer, key_points)]
 
     def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
         points = list(key_points)
@@ -191,42 +268,25 @@ class SemanticGrader(Grader):
         if checks.says_dont_know(answer):
             why = "the answer says it does not know"
             return Grade(self.name, tuple(PointGrade(p, 0.0, "missing", reason=why) for p in points))
-        usable, probs, _ = self.score_spans(answer, points)
-        if not usable:
+        if not any(c.usable for c in candidates(answer)):
             why = "no sentence in the answer makes a claim (a list of terms is not an explanation)"
-            all_cands = candidates(answer)
-            if any(c.instruction for c in all_cands):
+            if any(c.instruction for c in candidates(answer)):
                 why = "the answer speaks to the grader instead of answering"
             return Grade(self.name, tuple(PointGrade(p, 0.0, "missing", reason=why) for p in points))
-        hi, lo = float(self.model["covered"]), float(self.model["unsure"])
+        t = self.thresholds
         out = []
-        for point, row in zip(points, probs):
-            order = sorted(range(len(row)), key=lambda j: -row[j])
-            verdict_set = False
-            denied = ""
-            denied_span = ""
-            for j in order[:5]:
-                p = row[j]
-                if p < lo:
-                    break
-                why = contradiction(point, usable[j].span.text, self.encoder)
-                if why:
-                    if not denied:
-                        denied, denied_span = why, usable[j].span.text
-                    continue
-                if p >= hi:
-                    out.append(PointGrade(point, p, "covered", usable[j].span.text, f"close match (p={p:.2f})"))
-                else:
-                    out.append(
-                        PointGrade(point, p, "unsure", usable[j].span.text, f"only a loose match (p={p:.2f})")
-                    )
-                verdict_set = True
-                break
-            if verdict_set:
-                continue
-            best = row[order[0]] if order else 0.0
-            if denied:
-                out.append(PointGrade(point, best, "missing", denied_span, f"contradicts the point: {denied}"))
+        for point, sc in zip(points, self.scores(answer, points)):
+            p = sc.probability
+            denied = sc.denial is not None and sc.contradict >= t["contradict"] and sc.contradict > sc.entail
+            if sc.support is not None and p >= t["covered"]:
+                out.append(PointGrade(point, p, "covered", sc.support.span.text, f"makes the point (p={p:.2f})"))
+            elif denied and sc.denial is not None:
+                why = contradiction(point, sc.denial.span.text) or "a different claim in the point's terms"
+                out.append(PointGrade(point, p, "missing", sc.denial.span.text, f"contradicts the point: {why}"))
+            elif sc.support is not None and p >= t["unsure"]:
+                out.append(
+                    PointGrade(point, p, "unsure", sc.support.span.text, f"only a loose match (p={p:.2f}); no credit")
+                )
             else:
-                out.append(PointGrade(point, best, "missing", reason=f"no span makes this point (best p={best:.2f})"))
+                out.append(PointGrade(point, p, "missing", reason=f"no span makes this point (best p={p:.2f})"))
         return Grade(self.name, tuple(out))

@@ -1,0 +1,142 @@
+"""Does a span of the answer make a key point, deny it, or neither? A cross-encoder trained for archqa.
+
+The model reads the point and the span together (``[CLS] point [SEP] span
+[SEP]``) and gives three probabilities: entail, contradict, neutral. It is
+all-MiniLM-L6-v2 fine-tuned by ``scripts/train_grader.py`` on sentence pairs
+written for the bank's key points (``scripts/grader_data/``) and on the tune
+half of the calibration set, exported to ONNX and quantised to int8
+(``practice/model/relation.onnx``, shipped in the wheel; nothing is
+downloaded). Its thresholds are in ``practice/model/relation.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archqa.errors import GraderError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+LABELS = ("entail", "contradict", "neutral")
+"""The three relations, in the order of the model's outputs."""
+MAX_TOKENS = 128
+CACHE_SIZE = 8192
+
+RETRAIN = "reinstall archqa (pip install .), or train the model with scripts/train_grader.py"
+
+
+def _model_file(name: str) -> Path:
+    return Path(str(resources.files("archqa.practice").joinpath(f"model/{name}")))
+
+
+def load_thresholds() -> dict[str, Any]:
+    """The grader's thresholds (covered, unsure, contradict) and its point-level model (``aggregate``) from
+    ``practice/model/relation.json``."""
+    path = _model_file("relation.json")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if list(data["labels"]) != list(LABELS):
+            raise ValueError("labels differ")
+        out: dict[str, Any] = {k: float(v) for k, v in data["thresholds"].items()}
+        if "aggregate" in data:
+            out["aggregate"] = dict(data["aggregate"])
+        return out
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise GraderError(f"{path}: cannot read the grader's thresholds ({exc}); {RETRAIN}") from None
+
+
+class Relation:
+    """(point, span) pairs -> (entail, contradict, neutral) probabilities, with a cache."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise GraderError(f"the semantic grader needs {exc.name}; reinstall archqa with: pip install .") from None
+        self.path = path or _model_file("relation.onnx")
+        if not self.path.is_file():
+            raise GraderError(f"{self.path}: the grader's relation model is missing; {RETRAIN}")
+        tok = _model_file("tokenizer.json")
+        self.tokenizer = Tokenizer.from_str(tok.read_text(encoding="utf-8"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = int(os.environ.get("ARCHQA_THREADS", "0")) or min(2, os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001  (any loader failure is reported the same way)
+            raise GraderError(
+                f"{self.path}: cannot load the relation model ({type(exc).__name__}); {RETRAIN}"
+            ) from None
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _run(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        import numpy as np
+
+        encodings = self.tokenizer.encode_batch(pairs)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(pairs), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for i, e in enumerate(encodings):
+            n = len(e.ids)
+            ids[i, :n] = e.ids
+            mask[i, :n] = 1
+            types[i, :n] = e.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        logits = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        z = logits - logits.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return np.asarray(p / p.sum(axis=1, keepdims=True), dtype=np.float32)
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """One row (entail, contradict, neutral) per (point, span) pair."""
+        import numpy as np
+
+        keys = [
+            hashlib.blake2b(f"{p}\x00{s}".encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+            for p, s in pairs
+        ]
+        with self._lock:
+            todo: dict[str, int] = {}
+            for i, k in enumerate(keys):
+                if k not in self._cache:
+                    todo.setdefault(k, i)
+            order = sorted(todo.values(), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+            for start in range(0, len(order), 32):
+                chunk = order[start : start + 32]
+                for i, row in zip(chunk, self._run([pairs[i] for i in chunk])):
+                    self._cache[keys[i]] = row
+            out = np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 3), dtype=np.float32)
+            for k in keys:
+                self._cache.move_to_end(k)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return out
+
+
+_SHARED: Relation | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_relation() -> Relation:
+    """One relation model per process, loaded on first use."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Relation()
+        return _SHARED
