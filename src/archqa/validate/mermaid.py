@@ -13,6 +13,7 @@ import gzip
 import json
 import shutil
 import subprocess
+import threading
 from functools import lru_cache
 from importlib import resources
 from typing import Protocol
@@ -60,13 +61,17 @@ class MiniRacerEngine:
 
         self._ctx = MiniRacer()
         self._ctx.eval(gzip.decompress(_bundle_bytes()).decode("utf-8"))
+        self._lock = threading.Lock()
 
     def check(self, sources: list[str]) -> list[str | None]:
         out = []
-        for s in sources:
-            result = self._ctx.eval(f"archqaCheck({json.dumps(s)})")
-            get = getattr(result, "get", None)
-            out.append(_verdict(get(timeout=TIMEOUT) if get is not None else result))
+        # one V8 context, one caller at a time: V8 isolates are not thread-safe (concurrent evals crash the
+        # process, as generate's validating worker threads showed)
+        with self._lock:
+            for s in sources:
+                result = self._ctx.eval(f"archqaCheck({json.dumps(s)})")
+                get = getattr(result, "get", None)
+                out.append(_verdict(get(timeout=TIMEOUT) if get is not None else result))
         return out
 
 
@@ -92,9 +97,17 @@ class NodeEngine:
         return [_verdict(r) for r in json.loads(proc.stdout)]
 
 
-@lru_cache(maxsize=1)
+_ENGINE_LOCK = threading.Lock()
+
+
 def engine() -> Engine | None:
     """The first engine that can run the bundle here, loaded once per process; None when none can."""
+    with _ENGINE_LOCK:  # threads validating at once must not start two V8 engines
+        return _engine()
+
+
+@lru_cache(maxsize=1)
+def _engine() -> Engine | None:
     try:
         return MiniRacerEngine()
     except Exception:  # noqa: BLE001 - not installed, or no V8 for this platform: try Node
