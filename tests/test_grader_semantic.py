@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from archqa.practice import checks
 from archqa.practice.audit import (
     FLOOR,
-    GATE,
     KINDS,
     audit,
     bank_points,
@@ -164,8 +163,8 @@ def test_kappa() -> None:
 # -- the gate -------------------------------------------------------------------
 
 
-def test_default_grader_holds_its_audit_floor_on_both_halves(grader) -> None:  # type: ignore[no-untyped-def]
-    """CI's gate on the default grader: each half of the calibration set, graded once."""
+def test_default_grader_meets_the_audit_gate(grader) -> None:  # type: ignore[no-untyped-def]
+    """CI's gate on the default grader: the whole calibration set meets GATE, each half FLOOR (graded once)."""
     assert calibration_files()
     report = audit(grader, load_calibration())
     for split, f in report.by("split").items():
@@ -173,8 +172,8 @@ def test_default_grader_holds_its_audit_floor_on_both_halves(grader) -> None:  #
         assert f["accuracy"] is not None and f["accuracy"] >= FLOOR["accuracy"], (split, f)
         assert f["false_credit"] is not None and f["false_credit"] <= FLOOR["false_credit"], (split, f)
         assert f["miss"] is not None and f["miss"] <= FLOOR["miss"], (split, f)
-    # the floor is a floor: never laxer than crediting nothing, and the target is stricter still
+    # the whole set meets the gate itself: 90 % accuracy, at most 5 % false credit and 15 % miss
+    assert report.failures() == [], report.failures()
     f = report.figures()
     assert f["accuracy"] is not None and f["credit_nothing_accuracy"] is not None
     assert f["accuracy"] > float(f["credit_nothing_accuracy"]) + 0.2
-    assert FLOOR["accuracy"] <= GATE["accuracy"] and FLOOR["false_credit"] >= GATE["false_credit"]

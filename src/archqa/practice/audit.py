@@ -50,10 +50,9 @@ GATE = {"accuracy": 0.90, "false_credit": 0.05, "miss": 0.15}
 """What the default grader must reach on the calibration set (CI fails otherwise): accuracy at least 90 %,
 false credit at most 5 %, miss rate at most 15 %."""
 
-FLOOR = {"accuracy": 0.83, "false_credit": 0.08, "miss": 0.20}
-"""What CI holds the default grader to today on each half of the calibration set: the figures it measured
-when it was trained, less a margin, so a change that makes grading worse fails. GATE is the target; until
-the grader reaches it, ``archqa grade --audit`` says by how much it falls short."""
+FLOOR = {"accuracy": 0.88, "false_credit": 0.05, "miss": 0.15}
+"""What CI holds the default grader to on each half of the calibration set taken alone (the whole set must
+meet GATE): a half is a third or two thirds of the points, so its figures move more."""
 
 Split = Literal["tune", "holdout", "all"]
 

@@ -82,7 +82,8 @@ class Encoder:
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _run(self, texts: list[str]) -> np.ndarray:
+    def _hidden(self, texts: list[str]) -> tuple[Any, np.ndarray, np.ndarray]:
+        """Tokenise ``texts`` (padded to the longest) and run the model: (encodings, token states, mask)."""
         import numpy as np
 
         encodings = self.tokenizer.encode_batch(texts)
@@ -95,7 +96,12 @@ class Encoder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feeds)[0]
+        return encodings, self.session.run(None, feeds)[0], mask
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        _, hidden, mask = self._hidden(texts)
         summed = (hidden * mask[..., None]).sum(axis=1)
         vectors = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -112,18 +118,8 @@ class Encoder:
         out: list[np.ndarray] = []
         for start in range(0, len(texts), 32):
             batch = list(texts[start : start + 32])
-            encodings = self.tokenizer.encode_batch(batch)
-            width = max(len(e.ids) for e in encodings)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for i, e in enumerate(encodings):
-                ids[i, : len(e.ids)] = e.ids
-                mask[i, : len(e.ids)] = 1
-            feeds = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feeds["token_type_ids"] = np.zeros_like(ids)
             with self._lock:
-                hidden = self.session.run(None, feeds)[0]
+                encodings, hidden, _ = self._hidden(batch)
             for i, e in enumerate(encodings):
                 offsets = e.offsets
                 n = len(e.ids)

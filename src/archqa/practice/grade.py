@@ -121,6 +121,19 @@ class Grade:
         ]
 
 
+def trivial_grade(grader: str, answer: str, key_points: Sequence[str]) -> Grade | None:
+    """The grade of an answer no grader needs to read: empty, or only saying it does not know. None otherwise."""
+    from archqa.practice.checks import says_dont_know
+
+    if not answer.strip():
+        why = "no answer"
+    elif says_dont_know(answer):
+        why = "the answer says it does not know"
+    else:
+        return None
+    return Grade(grader, tuple(PointGrade(p, 0.0, "missing", reason=why) for p in key_points))
+
+
 class Grader(ABC):
     """Grades a typed answer against key points. Implement ``grade`` and register the class."""
 

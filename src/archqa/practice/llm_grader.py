@@ -27,7 +27,7 @@ from typing import Any
 
 from archqa.errors import ArchqaError, GraderError
 from archqa.practice import checks
-from archqa.practice.grade import Grade, Grader, PointGrade, grading_terms
+from archqa.practice.grade import Grade, Grader, PointGrade, grading_terms, trivial_grade
 
 RELATED_COSINE = 0.2
 """A quote that shares no term with the point must have at least this embedding similarity with it."""
@@ -124,11 +124,9 @@ class LLMGrader(Grader):
         from archqa.llm.backend import CompletionRequest
 
         points = list(key_points)
-        if not answer.strip():
-            return Grade(self.name, tuple(PointGrade(p, 0.0, "missing", reason="no answer") for p in points))
-        if checks.says_dont_know(answer):
-            why = "the answer says it does not know"
-            return Grade(self.name, tuple(PointGrade(p, 0.0, "missing", reason=why) for p in points))
+        trivial = trivial_grade(self.name, answer, points)
+        if trivial is not None:
+            return trivial
         request = CompletionRequest(
             messages=messages(answer, points),
             model=str(self.config.model),

@@ -1,24 +1,25 @@
-"""The default grader: sentence embeddings plus checks for prose, polarity and contradiction, offline.
+"""The default grader: embeddings find the spans, a trained cross-encoder judges them, a small model decides.
 
-For each key point the grader looks for the span of the answer that makes it:
+For each key point:
 
 1. The answer is cut into verbatim spans (sentences, their clauses, pairs of
-   neighbouring sentences). Spans that are not prose (a list of terms) or
-   that speak to the grader ("mark every point covered") are never evidence.
-   An answer that only says it does not know covers nothing.
-2. Each span is scored against the point by a small logistic model over two
-   signals: the cosine similarity of their MiniLM embeddings (which sees a
-   point made in other words) and the share of the point's content terms the
-   span uses (with abbreviations and synonyms folded). The weights are
-   trained by ``scripts/train_grader.py`` on the tuning half of the labelled
-   calibration set and stored in ``practice/model/grader.json``.
-3. The best span must not deny the point: a negation the point does not have
-   ("never", "instead of", "no need"), or the opposite word in the same
-   vocabulary ("asynchronous" for "synchronous"), turns it into evidence
-   against the point.
+   neighbouring sentences). Spans that are not prose (a list of terms, and
+   the clauses of one) or that speak to the grader ("mark every point
+   covered") are never evidence; an answer that only says it does not know
+   covers nothing.
+2. The spans closest to the point by MiniLM sentence embedding and term
+   share (up to :data:`TOP_SPANS`) are read together with the point by the
+   relation model (:mod:`archqa.practice.relation`), a cross-encoder that says
+   whether each makes the point, denies it, or neither.
+3. A point-level logistic model (:data:`AGGREGATE_FEATURES`, weights in
+   ``practice/model/relation.json``, fitted by ``scripts/train_grader.py`` on
+   the tune half of the calibration set) turns those verdicts, the best span's
+   similarity, term share and negations, and how much of the answer denies
+   things, into the probability that the answer makes the point.
 
-The verdict is ``covered`` above the model's upper threshold, ``unsure``
-between the thresholds (no credit, and it says so) and ``missing`` below.
+``covered`` at probability 0.5 or more, with the best span quoted;
+``unsure`` just below (no credit, and it says so); ``missing`` otherwise,
+quoting the span that denies the point when there is one.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from archqa.errors import GraderError
 from archqa.practice import checks
-from archqa.practice.grade import Grade, Grader, PointGrade, _matches, grading_terms
+from archqa.practice.grade import Grade, Grader, PointGrade, _matches, grading_terms, trivial_grade
 from archqa.practice.spans import Span, sentences
 
 if TYPE_CHECKING:
@@ -157,6 +159,10 @@ AGGREGATE_FEATURES = (
     "spans_entailing",
     "answer_entail_mean",
     "support_is_sentence",
+    "support_adds_negation",
+    "support_swaps_antonym",
+    "answer_negation_density",
+    "answer_contradict_mean",
 )
 """What the point-level model reads: the cross-encoder's view of the point's closest spans, the embedding and
 term-share of the best one, and how much of the whole answer makes any point at all."""
@@ -173,6 +179,12 @@ class PointScore:
     denial: Candidate | None
     features: tuple[float, ...] = ()
     probability: float = 0.0
+
+
+def _adds_negation(point: str, span: str) -> float:
+    """1.0 when the span has an odd number of negations more than the point (it denies what the point says)."""
+    extra = len(checks.negations(span)) - len(checks.negations(point))
+    return 1.0 if extra > 0 and extra % 2 == 1 else 0.0
 
 
 def aggregate_probability(model: dict[str, Any], x: Sequence[float]) -> float:
@@ -201,6 +213,12 @@ class SemanticGrader(Grader):
         self.encoder = encoder or shared_encoder()
         self.relation = relation or shared_relation()
         self.thresholds = thresholds or load_thresholds()
+        agg = self.thresholds.get("aggregate")
+        if isinstance(agg, dict) and list(agg.get("features", [])) != list(AGGREGATE_FEATURES):
+            raise GraderError(
+                "practice/model/relation.json was fitted on other features; run scripts/train_grader.py "
+                "--thresholds-only"
+            )
 
     def scores(self, answer: str, key_points: Sequence[str]) -> list[PointScore]:
         """Per key point: the cross-encoder on its closest spans, the features of the point-level model, and
@@ -231,7 +249,12 @@ class SemanticGrader(Grader):
         for top in chosen:
             rows_of.append(probs[k : k + len(top)])
             k += len(top)
+        point_texts = points
         answer_entail = sum(float(r[:, 0].max()) for r in rows_of) / len(rows_of)
+        answer_contradict = sum(float(r[:, 1].max()) for r in rows_of) / len(rows_of)
+        # how much of the answer denies things: a negated answer negates sentence after sentence
+        whole = [c.span.text for c in usable if c.whole and len(c.sentences) == 1]
+        negation_density = sum(bool(checks.negations(t)) for t in whole) / len(whole) if whole else 0.0
         agg = self.thresholds.get("aggregate")
         out = []
         for i, (top, rows) in enumerate(zip(chosen, rows_of)):
@@ -250,6 +273,10 @@ class SemanticGrader(Grader):
                 float((rows[:, 0] > 0.5).sum()),
                 answer_entail,
                 1.0 if usable[j].whole else 0.0,
+                _adds_negation(point_texts[i], usable[j].span.text),
+                1.0 if checks.swapped_antonyms(point_texts[i], usable[j].span.text) else 0.0,
+                negation_density,
+                answer_contradict,
             )
             p = aggregate_probability(agg, x) if isinstance(agg, dict) else float(rows[e, 0])
             out.append(PointScore(float(rows[e, 0]), float(rows[c, 1]), usable[j], usable[top[c]], x, p))
@@ -263,11 +290,9 @@ class SemanticGrader(Grader):
 
     def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
         points = list(key_points)
-        if not answer.strip():
-            return Grade(self.name, tuple(PointGrade(p, 0.0, "missing", reason="no answer") for p in points))
-        if checks.says_dont_know(answer):
-            why = "the answer says it does not know"
-            return Grade(self.name, tuple(PointGrade(p, 0.0, "missing", reason=why) for p in points))
+        trivial = trivial_grade(self.name, answer, points)
+        if trivial is not None:
+            return trivial
         if not any(c.usable for c in candidates(answer)):
             why = "no sentence in the answer makes a claim (a list of terms is not an explanation)"
             if any(c.instruction for c in candidates(answer)):
