@@ -9,7 +9,6 @@ is a keyword list whatever the topic.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from archqa.text import stem
@@ -115,11 +114,6 @@ def _negations(text: str) -> tuple[str, ...]:
     found = [w for w in _tokens(text) if w in NEGATORS]
     found += [m.group().lower() for m in _PHRASE_RE.finditer(text)]
     return tuple(found)
-
-
-def polarity(text: str) -> int:
-    """+1 for an affirmative claim, -1 for a negated one (an odd number of negations)."""
-    return -1 if len(negations(text)) % 2 else 1
 
 
 ANTONYMS: tuple[tuple[str, str], ...] = (
@@ -243,8 +237,3 @@ def clauses(text: str) -> list[str]:
     """A sentence cut at commas, colons, dashes and contrast words: the units a negation applies to."""
     parts = re.split(r"[,:;—–]\s*|\s-\s|\s(?=(?:but|whereas|while|although|though|however|yet)\s)", text)
     return [p.strip() for p in parts if p and re.search(r"\w", p)]
-
-
-def shared(a: Iterable[str], b: Sequence[str]) -> int:
-    bs = set(b)
-    return sum(x in bs for x in a)

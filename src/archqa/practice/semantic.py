@@ -282,12 +282,6 @@ class SemanticGrader(Grader):
             out.append(PointScore(float(rows[e, 0]), float(rows[c, 1]), usable[j], usable[top[c]], x, p))
         return out
 
-    def point_scores(self, answer: str, key_points: Sequence[str]) -> list[tuple[float, float]]:
-        """(entail, contradict) per key point as :meth:`grade` sees them (0, 0 when nothing can be evidence)."""
-        if not answer.strip() or checks.says_dont_know(answer):
-            return [(0.0, 0.0) for _ in key_points]
-        return [(s.probability, s.contradict) for s in self.scores(answer, key_points)]
-
     def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
         points = list(key_points)
         trivial = trivial_grade(self.name, answer, points)
