@@ -5,6 +5,7 @@ or CV claims the bank does not cover, and every question it writes passes the
 validator before it is kept. See the README, "Write new questions with a model".
 """
 
+from archqa.llm import builtin as _builtin  # noqa: F401  (registers the built-in backends)
 from archqa.llm.backend import (
     Backend,
     BackendFactory,

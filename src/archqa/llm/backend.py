@@ -3,9 +3,10 @@
 A backend turns a :class:`CompletionRequest` (chat messages, model, an optional
 JSON schema for structured output, seed, temperature, timeout) into a
 :class:`CompletionResponse` (the text and the token usage). The built-in
-``openai`` backend registers itself exactly as a third-party one would: with
-:func:`register_backend`, or through the ``archqa.backends`` entry-point group.
-Nothing is registered or imported at import time; the registry fills on first use.
+``openai`` backend registers itself exactly as a third-party one would, with
+:func:`register_backend`, from ``archqa.llm.builtin`` (which the package's
+``__init__`` imports, so this module never imports its built-ins); plugins register
+through the ``archqa.backends`` entry-point group, loaded on first use.
 """
 
 from __future__ import annotations
@@ -88,8 +89,6 @@ def _load() -> None:
         return
     _LOADED = True
     from importlib.metadata import entry_points
-
-    from archqa.llm import builtin  # noqa: F401  (registers the built-in backends)
 
     for ep in entry_points(group="archqa.backends"):
         if ep.name not in _BACKENDS:

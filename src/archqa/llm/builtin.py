@@ -1,4 +1,4 @@
-"""Registers the built-in backends, the same way a plugin would. Imported by the registry on first use."""
+"""Registers the built-in backends, the same way a plugin would. Imported once, by ``archqa/llm/__init__.py``."""
 
 from __future__ import annotations
 
