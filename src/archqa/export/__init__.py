@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from archqa.export import builtin as _builtin  # noqa: F401  (registers the built-in exporters)
 from archqa.export.base import (
     Exporter,
     ExportOptions,

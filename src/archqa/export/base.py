@@ -63,9 +63,7 @@ def register_exporter(name: str, exporter: type[Exporter]) -> type[Exporter]:
 
 
 def exporters() -> dict[str, type[Exporter]]:
-    """Every registered exporter by name, the built-in ones included."""
-    from archqa.export import builtin  # noqa: F401  (registers the built-in exporters)
-
+    """Every registered exporter by name, the built-in ones included (``archqa.export`` registers those)."""
     return dict(_EXPORTERS)
 
 

@@ -1,4 +1,7 @@
-"""Importing this module registers archqa's built-in exporters (through register_exporter)."""
+"""Importing this module registers archqa's built-in exporters (through register_exporter).
+
+Imported once, by ``archqa/export/__init__.py``; the registry in ``base.py`` never imports it.
+"""
 
 from archqa.export.anki import AnkiExporter
 from archqa.export.base import register_exporter

@@ -1,5 +1,6 @@
 """Practice: spaced repetition (FSRS) over a set, the bank or the store, with answers graded by key points."""
 
+from archqa.practice import builtin as _builtin  # noqa: F401  (registers the built-in graders)
 from archqa.practice.grade import (
     RATINGS,
     Grade,

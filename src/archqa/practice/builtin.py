@@ -1,4 +1,7 @@
-"""Importing this module registers archqa's built-in graders (through register_grader)."""
+"""Importing this module registers archqa's built-in graders (through register_grader).
+
+Imported once, by ``archqa/practice/__init__.py``; the registry in ``grade.py`` never imports it.
+"""
 
 from archqa.practice.grade import LexicalGrader, register_grader
 from archqa.practice.llm_grader import LLMGrader

@@ -156,9 +156,7 @@ def register_grader(name: str, factory: Callable[[], Grader]) -> Callable[[], Gr
 
 
 def graders() -> dict[str, Callable[[], Grader]]:
-    """Every registered grader factory by name, the built-in ones included."""
-    from archqa.practice import builtin  # noqa: F401  (registers the built-in graders)
-
+    """Every registered grader factory by name, the built-in ones included (``archqa.practice`` registers those)."""
     return dict(_GRADERS)
 
 

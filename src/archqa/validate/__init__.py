@@ -7,6 +7,7 @@ from pathlib import Path
 from archqa.formats.house import ParsedDocument, no_questions, read_text_document
 from archqa.formats.source import decode
 from archqa.limits import file_seconds, read_document_bytes, time_budget
+from archqa.validate import builtin as _builtin  # noqa: F401  (registers the built-in rules)
 from archqa.validate.engine import (
     CATEGORY_WEIGHTS,
     Finding,

@@ -177,9 +177,7 @@ def register_rule(rule_id: str, summary: str, order: int = 0) -> Callable[[RuleF
 
 
 def rules() -> list[RuleSpec]:
-    """Every registered rule, in run order."""
-    from archqa.validate import builtin  # noqa: F401  (registers the built-in rules)
-
+    """Every registered rule, in run order (``archqa.validate`` registers the built-in ones)."""
     return sorted(_RULES.values(), key=lambda r: (r.order, r.id))
 
 
