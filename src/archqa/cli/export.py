@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from archqa.cli.app import cli, handle_errors
+from archqa.cli.common import handle_errors
 
 
-@cli.command()
+@click.command()
 @click.argument("source", metavar="SOURCE")
 @click.option(
     "--format",
@@ -67,3 +67,7 @@ def export(
         source, out, fmt, topics=topics, difficulties=difficulties, options=ExportOptions(deck_name=deck_name)
     )
     click.echo(f"archqa: wrote {len(qset.questions)} questions to {out}", err=True)
+
+
+COMMANDS: tuple[click.Command, ...] = (export,)
+"""The commands this module adds to ``archqa`` (``archqa.cli.app`` assembles them)."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from archqa.cli.app import cli, echo, handle_errors
+from archqa.cli.common import echo, handle_errors
 from archqa.cli.llm import model_options, pop_model_options, prepare, report
 from archqa.cli.validate import parse_mix
 
@@ -34,7 +34,7 @@ def _split(value: str | None) -> list[str]:
     return [x.strip() for x in (value or "").split(",") if x.strip()]
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--count",
     "-n",
@@ -183,3 +183,7 @@ def generate(
             if f.severity.value == "error":
                 echo(f"  {f.format()}", err=True)
         sys.exit(1)
+
+
+COMMANDS: tuple[click.Command, ...] = (generate,)
+"""The commands this module adds to ``archqa`` (``archqa.cli.app`` assembles them)."""

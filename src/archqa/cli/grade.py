@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from archqa.cli.app import cli, handle_errors
+from archqa.cli.common import handle_errors
 from archqa.cli.store import db_option
 
 
-@cli.command()
+@click.command()
 @click.argument("question_id", required=False, metavar="[QUESTION_ID]")
 @click.option(
     "--answer",
@@ -197,3 +197,7 @@ def _audit(
             click.echo("nothing to audit yet: rate some answers in `archqa practice` first")
     if gate and failures:
         sys.exit(1)
+
+
+COMMANDS: tuple[click.Command, ...] = (grade,)
+"""The commands this module adds to ``archqa`` (``archqa.cli.app`` assembles them)."""

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from archqa.cli.app import cli, handle_errors
+from archqa.cli.common import handle_errors
 from archqa.cli.store import db_option, format_option
 from archqa.cli.term import discard_typeahead, wrap
 
@@ -257,7 +257,7 @@ def _ask(
     return answer, grade, confirmation, choice
 
 
-@cli.command()
+@click.command()
 @click.argument("source", default="bank", metavar="[SOURCE]")
 @click.option(
     "--new",
@@ -406,7 +406,7 @@ def practice(
         sys.exit(code)
 
 
-@cli.command()
+@click.command()
 @click.argument("source", default="bank", metavar="[SOURCE]")
 @click.option(
     "--days", type=click.IntRange(1, 366), default=14, show_default=True, help="Days of reviews to show, today last."
@@ -438,3 +438,7 @@ def progress(source: str, days: int, db: Path | None, fmt: str) -> None:
     click.echo(f"{source}: {result.questions} question{'s' if result.questions != 1 else ''}.")
     for line in progress_lines(result, width()):
         click.echo(line)
+
+
+COMMANDS: tuple[click.Command, ...] = (practice, progress)
+"""The commands this module adds to ``archqa`` (``archqa.cli.app`` assembles them)."""

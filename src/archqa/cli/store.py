@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from archqa.cli.app import cli, echo, handle_errors
+from archqa.cli.common import echo, handle_errors
 
 db_option = click.option(
     "--db",
@@ -48,7 +48,7 @@ def _filters(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-@cli.command("import")
+@click.command("import")
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--dialect",
@@ -139,7 +139,7 @@ def _print_hits(hits: list[Any], fmt: str) -> None:
         echo(f"    {h.source}:{h.line}")
 
 
-@cli.command()
+@click.command()
 @click.argument("query")
 @click.option("--any", "any_words", is_flag=True, help="Match questions with any of the words (default: all).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Most results to show.")
@@ -168,7 +168,7 @@ def search(
     _print_hits(hits, fmt)
 
 
-@cli.command("list")
+@click.command("list")
 @click.option("--limit", type=click.IntRange(1), default=100, show_default=True, help="Most questions to list.")
 @_filters
 @db_option
@@ -190,7 +190,7 @@ def list_(
         _print_hits(store.list(topic=topic, difficulty=difficulty, tag=tag, source=source, limit=limit), fmt)
 
 
-@cli.command()
+@click.command()
 @click.argument("question_id")
 @click.option(
     "--history",
@@ -256,7 +256,7 @@ def _show_history(question_id: str, db: Path | None, fmt: str) -> None:
         echo(line)
 
 
-@cli.command()
+@click.command()
 @db_option
 @format_option
 @handle_errors
@@ -281,3 +281,7 @@ def stats(db: Path | None, fmt: str) -> None:
         echo(f"  {s['questions']:>5}  [{s['dialect']}] {s['path']}")
     for line in stats_lines(data["practice"]):  # type: ignore[arg-type]
         echo(line)
+
+
+COMMANDS: tuple[click.Command, ...] = (import_, search, list_, show, stats)
+"""The commands this module adds to ``archqa`` (``archqa.cli.app`` assembles them)."""

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from archqa.cli.app import cli, echo, handle_errors
+from archqa.cli.common import echo, handle_errors
 
 
 def parse_mix(value: str) -> tuple[int, int, int]:
@@ -23,7 +23,7 @@ def parse_mix(value: str) -> tuple[int, int, int]:
     return nums[0], nums[1], nums[2]
 
 
-@cli.command()
+@click.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option(
     "--format",
@@ -84,3 +84,7 @@ def validate(files: tuple[str, ...], fmt: str, strict: bool, mix: str | None, qu
         sys.exit(2)
     if any(not r.ok(strict) for r in reports):
         sys.exit(1)
+
+
+COMMANDS: tuple[click.Command, ...] = (validate,)
+"""The commands this module adds to ``archqa`` (``archqa.cli.app`` assembles them)."""
