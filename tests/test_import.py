@@ -188,14 +188,14 @@ def test_import_help_names_every_reader() -> None:
     from click.testing import CliRunner
 
     from archqa.cli.app import cli
-    from archqa.formats.dialects import readers
+    from archqa.formats.readers import readers
 
     text = " ".join(CliRunner().invoke(cli, ["import", "--help"]).output.split())
     assert all(name in text.replace("- ", "-") for name in readers())
 
 
 def test_detection_skips_only_readers_that_cannot_win() -> None:
-    from archqa.formats.dialects import SourceText, detect, readers
+    from archqa.formats.readers import SourceText, detect, readers
 
     docs = [read_text(p) for p in sorted(FIX.iterdir())]
     docs += [
@@ -312,24 +312,22 @@ def test_import_lists_the_duplicates_it_found(tmp_path: Path) -> None:
 
 
 def test_a_reader_failing_on_one_file_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from archqa.formats import dialects
+    from archqa.formats.readers import RawQuestion, SourceText, base, bold_questions
 
     (tmp_path / "a.md").write_text("Q: What is a lease?\nA: A lock that expires.\n\nQ: b?\nA: c.\n")
     (tmp_path / "b.md").write_text("**1. What is odd?**\n\nThis file trips the reader.\n\n**2. Why?**\n\nBecause.\n")
-    real = dialects._bold_read
-
-    def broken(src: dialects.SourceText) -> list[dialects.RawQuestion]:
+    def broken(src: SourceText) -> list[RawQuestion]:
         raise IndexError("list index out of range")
 
-    monkeypatch.setattr(dialects, "_bold_read", broken)
-    dialects._READERS.clear()  # re-register the built-in readers with the broken one
+    monkeypatch.setattr(bold_questions, "read", broken)
+    monkeypatch.setattr(base, "_READERS", {})  # re-register the built-in readers with the broken one
     try:
         with Store.open(tmp_path / "s.db") as store:
             report = import_paths([str(tmp_path)], store)
             assert store.stats()["questions"] == 2
     finally:
-        monkeypatch.setattr(dialects, "_bold_read", real)
-        dialects._READERS.clear()
+        monkeypatch.undo()
+        base._READERS.clear()  # the next use registers the real readers again
     assert [(Path(f.path).name, f.status) for f in report.files] == [("a.md", "imported"), ("b.md", "failed")]
     assert "b.md: archqa could not read this file (IndexError: list index out of range)" in report.files[1].error
 
@@ -501,7 +499,7 @@ Fewer round trips.
 
 
 def test_details_bodies_read_from_the_file_parse_match_a_separate_parse(monkeypatch: pytest.MonkeyPatch) -> None:
-    from archqa.formats import dialects
+    from archqa.formats.readers import details
 
     def fields(text: str) -> list[tuple[object, ...]]:
         _, qs, _ = read_file_questions(text, "d.md")
@@ -512,17 +510,17 @@ def test_details_bodies_read_from_the_file_parse_match_a_separate_parse(monkeypa
         ]
 
     used: list[bool] = []
-    real = dialects._body_blocks
+    real = details._body_blocks
 
     def spy(*args: object) -> object:
         got = real(*args)  # type: ignore[arg-type]
         used.append(got is not None)
         return got
 
-    monkeypatch.setattr(dialects, "_body_blocks", spy)
+    monkeypatch.setattr(details, "_body_blocks", spy)
     fast = fields(DETAILS_DOC)
     assert used == [True, False]  # the second body follows its summary with no blank line: parsed on its own
-    monkeypatch.setattr(dialects, "_body_blocks", lambda *a: None)
+    monkeypatch.setattr(details, "_body_blocks", lambda *a: None)
     assert fast == fields(DETAILS_DOC)
     assert fast[0][2:5] == (
         "remember what you applied.",
@@ -548,7 +546,7 @@ def test_details_bodies_read_from_the_file_parse_match_a_separate_parse(monkeypa
     ],
 )
 def test_clean_title(raw: str, title: str, number: int | None) -> None:
-    from archqa.importer.pipeline import clean_title
+    from archqa.importer.fields import clean_title
 
     assert clean_title(raw) == (title, number)
 

@@ -20,8 +20,8 @@ if _TYPE_CHECKING:
         StoreError,
     )
     from archqa.export import Exporter, ExportOptions, export_set, load_source, register_exporter
-    from archqa.formats.dialects import register_reader
     from archqa.formats.house import ParsedDocument, read_document, read_set, read_text_document, write_set
+    from archqa.formats.readers import register_reader
     from archqa.generate import GeneratedSet, load_bank
     from archqa.importer import import_paths
     from archqa.llm.backend import register_backend
@@ -100,7 +100,7 @@ _LAZY: dict[str, str] = {
     "load_bank": "archqa.generate",
     "Store": "archqa.store",
     "import_paths": "archqa.importer",
-    "register_reader": "archqa.formats.dialects",
+    "register_reader": "archqa.formats.readers",
 }
 
 __version__ = "0.1.0"

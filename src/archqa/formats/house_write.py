@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from archqa.formats.blocks import slugify
-from archqa.formats.house import format_blueprint
+from archqa.formats.blueprint import format_blueprint
 from archqa.model import Difficulty, Question, QuestionSet, Topic
 
 

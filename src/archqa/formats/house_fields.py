@@ -1,0 +1,410 @@
+"""Reading the house format's fields: labelled paragraphs, metadata, lists, tables, code and references.
+
+The structure (title, topics, questions, sections) is read by ``archqa.formats.house``, which builds on
+``FieldReader`` and calls these methods for each block inside a question or a references section.
+"""
+
+from __future__ import annotations
+
+import re
+
+from archqa.formats.blocks import Block, list_items, parse_blocks, table_rows
+from archqa.formats.blueprint import parse_blueprint
+from archqa.formats.house_doc import FenceInfo, ParsedDocument, Prose, QuestionLines, TableInfo
+from archqa.model import (
+    BibEntry,
+    CodeExample,
+    Diagram,
+    Difficulty,
+    GlossaryEntry,
+    MetricRow,
+    Provenance,
+    Question,
+    QuestionSet,
+    Tool,
+    Topic,
+    TradeOffRow,
+    stable_id,
+)
+
+LABEL = re.compile(r"^\s*+\*\*([A-Za-z][A-Za-z &/\-]*?)(?<!\s)\s*+:?\*\*\s*+:?\s*+")
+SOURCE_COMMENT = re.compile(r"<!--\s*+archqa:source\s++(.{1,2000}):(\d++)\s*+-->")
+META_SPLIT = re.compile(r"(?<!\s)\s++\|\s++(?=\*\*)")
+RELATED_TAIL = re.compile(r"(?<!\s)\s*+Related:\s*+(.+)$")
+LANG_TAG_TAIL = re.compile(r"(?<!\s)\s*+\[[A-Z]{2}\]$")
+LANG_TAG_HEAD = re.compile(r"^\[[A-Z]{2}\]\s*+[–—:-]?\s*+")
+HEAD_DASH = re.compile(r"^\s*+[–—:-]\s*+")
+HEAD_BODY = re.compile(r"^(.+?)(?<!\s)\s++[–—-]\s++(.*)$")
+RELATED_REF = re.compile(r"\[Q(\d++)\]\([^()]*+\)|`([^`]++)`|\bQ(\d++)\b")
+r"""Patterns are written so that none backtracks over a run of spaces: a whitespace run is matched
+possessively (``\s*+``) and only from its start (``(?<!\s)``)."""
+DIAGRAM_KINDS = {"mermaid"}
+FIELD_ALIASES = {
+    "id": "id",
+    "difficulty": "difficulty",
+    "level": "difficulty",
+    "type": "type",
+    "tags": "tags",
+    "key insight": "key_insight",
+    "insight": "key_insight",
+    "tl;dr": "key_insight",
+    "answer": "answer",
+    "key points": "key_points",
+    "rubric": "key_points",
+    "implementation": "code",
+    "code": "code",
+    "example": "code",
+    "code example": "code",
+    "diagram": "diagram",
+    "architecture diagram": "diagram",
+    "metrics": "metrics",
+    "trade-offs": "tradeoffs",
+    "tradeoffs": "tradeoffs",
+    "trade offs": "tradeoffs",
+    "related": "related",
+    "related questions": "related",
+    "overview": "overview",
+    "blueprint": "blueprint",
+    "total": "total",
+}
+
+
+def _label(text: str) -> tuple[str | None, str]:
+    m = LABEL.match(text)
+    if not m:
+        return None, text
+    name = m.group(1).strip().lower()
+    return FIELD_ALIASES.get(name, "other:" + m.group(1).strip()), text[m.end() :]
+
+
+def _meta_parts(text: str) -> list[tuple[str, str]]:
+    """Split ``**ID**: x | **Difficulty**: y`` into (field, value) pairs."""
+    parts = []
+    for seg in META_SPLIT.split(text.strip()):
+        key, rest = _label(seg)
+        if key:
+            parts.append((key, rest.strip()))
+    return parts
+
+
+def _backticks(text: str) -> list[str]:
+    found = re.findall(r"`([^`]+)`", text)
+    if found:
+        return [x.strip() for x in found]
+    return [x.strip() for x in re.split(r"[,;]", text) if x.strip()]
+
+
+_URL_ANGLE = re.compile(r"<(https?://[^<>]++)>\s*+$")
+_URL_BRACKET = re.compile(r"\[([^\[\]\s]++)\]\s*+$")
+_URL_START = re.compile(r"https?://\S")
+
+
+def _tool_url(body: str) -> tuple[str, int] | None:
+    """A tool entry's URL at the end of its text ('<https://...>', '[https://...]' or a bare URL) and where it
+    starts, or None. Only the last word is looked at, so a line of many 'http://' is read in one pass."""
+    m = _URL_ANGLE.search(body) or _URL_BRACKET.search(body)
+    if m:
+        return m.group(1), m.start()
+    stripped = body.rstrip()
+    cut = len(stripped)
+    while cut and not stripped[cut - 1].isspace():
+        cut -= 1
+    last = stripped[cut:]
+    m = _URL_START.search(last)
+    if m is None:
+        return None
+    return last[m.start() :], cut + m.start()
+
+
+def _bib_entries(raw: str, prefix: str) -> list[tuple[int, str, str]]:
+    """(line offset, id, rest) of each ``**X1.** ...`` entry in a references block."""
+    out: list[tuple[int, str, str]] = []
+    pat = re.compile(r"^\s*+(?:[-*+]\s++)?\*\*\[?(" + prefix + r"\d++)\]?\.?(.*?)\*\*\s*+(.*)$")
+    for off, line in enumerate(raw.split("\n")):
+        m = pat.match(line)
+        if m:
+            head = m.group(2).strip().rstrip(".:").strip()
+            rest = m.group(3).rstrip()
+            out.append((off, m.group(1), (head + "\x00" + rest) if head else rest))
+        elif out and line.strip():
+            o, i, r = out[-1]
+            out[-1] = (o, i, r + " " + line.strip())
+    return out
+
+
+def _split_head(rest: str) -> tuple[str, str]:
+    if "\x00" in rest:
+        head, body = rest.split("\x00", 1)
+        return head.strip(), HEAD_DASH.sub("", body).strip()
+    m = HEAD_BODY.match(rest)
+    if m:
+        return m.group(1).strip(), m.group(2).strip()
+    return rest.strip(), ""
+
+
+class FieldReader:
+    """The reading state of one document and how a block inside a question or references section is read."""
+
+    def __init__(self, text: str, path: str, parsed: tuple[list[str], list[Block]] | None = None) -> None:
+        self.path = path
+        self.lines, self.blocks = parsed if parsed is not None else parse_blocks(text)
+        self.doc = ParsedDocument(path=path, text=text, lines=self.lines, set=QuestionSet())
+        self.section = ""
+        self.topic: str = ""
+        self.sub = ""
+        self.q: Question | None = None
+        self.ql: QuestionLines | None = None
+        self.q_level = 0
+        self.pending_topic = ""
+        self.pending_line = 0
+        self.field: str | None = None
+        self.questions: list[Question] = []
+        self.topics: list[Topic] = []
+        self.title_seen = False
+        self.report_start: int | None = None
+        self.report_end: int | None = None
+
+    # -- helpers -------------------------------------------------------
+    def _prose(self, line: int, text: str) -> None:
+        qi = len(self.questions) - 1 if self.q is not None else None
+        self.doc.prose.append(Prose(line, text, self.section, qi))
+
+    def _close_question(self, end: int) -> None:
+        if self.q is not None and self.ql is not None:
+            self.ql.end = end
+        self.q = None
+        self.ql = None
+        self.field = None
+
+    # -- main loop -----------------------------------------------------
+
+    def _html(self, b: Block) -> None:
+        m = SOURCE_COMMENT.search(b.raw)
+        if m and self.q is not None:
+            self.q.provenance = Provenance(file=m.group(1).strip(), line=int(m.group(2)))
+        elif self.q is not None and self.field == "answer":
+            self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
+
+    def _fence(self, b: Block) -> None:
+        info = b.fence_info.split()[0] if b.fence_info else ""
+        content = b.tokens[0].content
+        if content.endswith("\n"):
+            content = content[:-1]
+        qi = len(self.questions) - 1 if self.q is not None else None
+        self.doc.fences.append(FenceInfo(b.line, b.end, info, content, b.fence_closed, qi))
+        if self.q is None or self.ql is None:
+            return
+        if info.lower() in DIAGRAM_KINDS or (self.field == "diagram" and not info):
+            self.q.diagrams.append(Diagram(kind=info.lower() or "text", source=content))
+            self.ql.diagrams.append(b.line)
+        else:
+            self.q.code.append(CodeExample(language=info, code=content))
+            self.ql.code.append(b.line)
+
+    def _table(self, b: Block) -> None:
+        qi = len(self.questions) - 1 if self.q is not None else None
+        label = self.field or self.section
+        info = TableInfo(b, qi, label)
+        self.doc.tables.append(info)
+        header, rows = table_rows(b)
+        for line, cells in rows:
+            self._prose(line, " ".join(cells))
+        if self.section == "topic_areas" and self.q is None:
+            self.doc.topic_table = info
+            return
+        if self.q is None:
+            return
+        low = [h.lower() for h in header]
+        if self.field == "metrics" or (low[:1] == ["metric"]):
+            for _, cells in rows:
+                cells = (cells + ["", "", ""])[:3]
+                self.q.metrics.append(MetricRow(metric=cells[0], formula=cells[1], target=cells[2]))
+        elif self.field == "tradeoffs" or (low[:1] == ["approach"]):
+            for _, cells in rows:
+                cells = (cells + ["", "", "", ""])[:4]
+                self.q.tradeoffs.append(TradeOffRow(approach=cells[0], pros=cells[1], cons=cells[2], use_when=cells[3]))
+        elif self.field == "answer":
+            self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
+
+    def _list(self, b: Block) -> None:
+        items = list_items(b)
+        for line, text in items:
+            self._prose(line, text)
+        if self.section == "contents":
+            for line, text in items:
+                m = re.match(r"\[([^\]]+)\]\(#([^)]*)\)", text)
+                if m:
+                    self.doc.contents.append((line, m.group(1), m.group(2)))
+            return
+        if self.section == "references":
+            self._references(b)
+            return
+        if self.q is None or self.ql is None:
+            return
+        if self.field == "key_points":
+            self.q.key_points.extend(t for _, t in items)
+        elif self.field == "related":
+            for line, t in items:
+                self._related(t, line)
+        elif self.field in ("answer", "key_insight"):
+            self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
+        elif self.field is None or self.field.startswith("other"):
+            self.q.answer = (self.q.answer + "\n\n" + b.raw).strip() if self.q.answer else self.q.answer
+
+    def _other(self, b: Block) -> None:
+        self._prose(b.line, b.raw)
+        if self.q is not None and self.field == "answer":
+            self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
+
+    def _related(self, text: str, line: int) -> None:
+        assert self.q is not None
+        raw = self.doc.related_raw[-1]
+        for m in RELATED_REF.finditer(text):
+            if m.group(2):
+                raw.append((m.group(2).strip(), line))
+            else:
+                raw.append(("#" + (m.group(1) or m.group(3)), line))
+
+    def _references(self, b: Block) -> None:
+        raw = b.raw if b.kind == "paragraph" else "\n".join(self.lines[b.start : b.end])
+        sub = self.sub
+        s = self.doc.set
+        if sub.startswith("gloss"):
+            for off, gid, rest in _bib_entries(raw, "G"):
+                term, body = _split_head(rest)
+                related: list[str] = []
+                m = RELATED_TAIL.search(body)
+                if m:
+                    related = [x.strip() for x in m.group(1).split(",") if x.strip()]
+                    body = body[: m.start()].rstrip()
+                term = LANG_TAG_TAIL.sub("", term)
+                body = LANG_TAG_HEAD.sub("", body)
+                s.glossary.append(GlossaryEntry(id=gid, term=term, definition=body, related=related))
+                self.doc.ref_lines.setdefault(gid, b.line + off)
+                self.doc.ref_entries.append((gid, b.line + off))
+        elif sub.startswith("biblio") or sub.startswith("sources") or sub.startswith("further"):
+            for off, aid, rest in _bib_entries(raw, "[A-FH-SU-Z]"):
+                text = rest.replace("\x00", " ").strip() if not rest.startswith("\x00") else rest[1:].strip()
+                s.bibliography.append(BibEntry(id=aid, text=text))
+                self.doc.ref_lines.setdefault(aid, b.line + off)
+                self.doc.ref_entries.append((aid, b.line + off))
+        elif sub.startswith("tool"):
+            for off, tid, rest in _bib_entries(raw, "T"):
+                name, body = _split_head(rest)
+                url = ""
+                found = _tool_url(body)
+                if found:
+                    url, cut = found
+                    body = body[:cut].rstrip()
+                s.tools.append(Tool(id=tid, name=name, description=body, url=url))
+                self.doc.ref_lines.setdefault(tid, b.line + off)
+                self.doc.ref_entries.append((tid, b.line + off))
+
+    def _paragraph(self, b: Block) -> None:
+        raw = b.raw
+        if self.section == "references":
+            self._prose(b.line, raw)
+            self._references(b)
+            return
+        if self.q is None or self.ql is None:
+            self._prose(b.line, raw)
+            key, rest = _label(raw)
+            if key == "blueprint":
+                try:
+                    self.doc.set.blueprint = parse_blueprint(rest)
+                except (ValueError, TypeError):
+                    pass
+            elif key == "overview" and self.section == "topic" and self.topics:
+                self.topics[-1].overview = rest.strip()
+            return
+        self._question_paragraph(b, raw)
+
+    def _question_paragraph(self, b: Block, raw: str) -> None:
+        q, ql = self.q, self.ql
+        assert q is not None and ql is not None
+        segments: list[tuple[int, str | None, str]] = []
+        for off, source_line in enumerate(raw.split("\n")):
+            key, rest = _label(source_line)
+            if key is not None:
+                segments.append((b.line + off, key, rest))
+            elif segments:
+                ln, k, r = segments[-1]
+                segments[-1] = (ln, k, r + "\n" + source_line)
+            else:
+                segments.append((b.line + off, None, source_line))
+        for line, key, rest in segments:
+            self._prose(line, rest if key else rest)
+            if key is None:
+                self._continue(rest.strip())
+                continue
+            if " | **" in rest or key in ("id", "difficulty", "type", "tags"):
+                pairs = (
+                    [(key, rest.split(" | **")[0].strip())] + _meta_parts("**" + rest.split(" | **", 1)[1])
+                    if " | **" in rest
+                    else [(key, rest.strip())]
+                )
+                for k, v in pairs:
+                    self._meta(k, v, line)
+                continue
+            self.field = key
+            ql.fields.setdefault(key, line)
+            value = rest.strip()
+            if key == "key_insight":
+                q.key_insight = (q.key_insight + " " + value).strip() if q.key_insight else value
+            elif key == "answer":
+                q.answer = (q.answer + "\n\n" + value).strip() if q.answer else value
+            elif key == "related":
+                self._related(value, line)
+            elif key == "key_points" and value:
+                q.key_points.append(value)
+            elif key.startswith("other") and value:
+                label = key.split(":", 1)[1]
+                q.answer = (q.answer + f"\n\n**{label}**: {value}").strip()
+                self.field = "answer"
+
+    def _meta(self, key: str, value: str, line: int) -> None:
+        q, ql = self.q, self.ql
+        assert q is not None and ql is not None
+        ql.fields.setdefault(key, line)
+        if key == "id":
+            q.id = value.strip("` ")
+        elif key == "difficulty":
+            q.difficulty = Difficulty.parse(value.strip("* "))
+            if q.difficulty is None:
+                ql.fields["difficulty_bad"] = line
+        elif key == "type":
+            q.type = value.strip()
+        elif key == "tags":
+            q.tags = _backticks(value)
+        else:
+            self.field = key
+
+    def _continue(self, text: str) -> None:
+        q = self.q
+        assert q is not None
+        if not text:
+            return
+        if self.field == "answer" or self.field is None:
+            q.answer = (q.answer + "\n\n" + text).strip() if q.answer else text
+            self.field = "answer"
+        elif self.field == "key_insight":
+            q.key_insight = (q.key_insight + "\n\n" + text).strip()
+        elif self.field == "related":
+            self._related(text, 0)
+        elif self.field == "key_points":
+            q.key_points.append(text)
+
+    def _resolve_related(self) -> None:
+        by_number: dict[int, list[Question]] = {}
+        for q in self.questions:
+            by_number.setdefault(q.number, []).append(q)
+        for q in self.questions:
+            if not q.id:
+                q.id = stable_id(q.title)
+        for q, raw in zip(self.questions, self.doc.related_raw):
+            for ref, _line in raw:
+                if ref.startswith("#"):
+                    hits = by_number.get(int(ref[1:]), [])
+                    q.related.append(hits[0].id if len(hits) == 1 else "Q" + ref[1:])
+                else:
+                    q.related.append(ref)

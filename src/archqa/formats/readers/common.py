@@ -1,0 +1,158 @@
+"""Helpers the readers share: heading text, prompts, categories, and cutting a file at question headings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from archqa.formats.blocks import Block, heading_label
+from archqa.formats.readers.base import RawQuestion, SourceText
+
+LEAD_SYMBOLS = re.compile(r"^[^\w\s\"'`(\[<*_]++\s*+")
+"""Emoji, bullets and arrows some banks put before a heading's text ('🔹 1. What is ...')."""
+
+
+def heading_text(b: Block) -> str:
+    """A heading's text without its marks or leading decoration."""
+    return LEAD_SYMBOLS.sub("", b.heading_text)
+
+
+def number_of(text: str) -> int:
+    """The question number in '12', '1.2' or '3.1.4': the last part, the position within its section."""
+    return int(text.rsplit(".", 1)[-1])
+
+
+ANSWER_MARK = re.compile(r"^\s*+(?:\*\*|__)?\s*+(?:A|Answer|Ans)\s*+[:.]?\s*+(?:\*\*|__)?\s*+[:.]?\s*+", re.I)
+QMARK_LINE = re.compile(r"^\s*+(?:\*\*|__)?\s*+(?:Q|Question)\s*+(\d++)?\s*+[:.]\s*+(?:\*\*|__)?\s*+(.*)$", re.I)
+
+
+def split_on(
+    src: SourceText,
+    is_question: Callable[[Block, str], tuple[str, int | None] | None],
+    category_level: int | None = None,
+) -> list[RawQuestion]:
+    """Cut the block list at question headings; headings above them become categories."""
+    out: list[RawQuestion] = []
+    category = ""
+    qlevel = None
+    first = src.blocks[0] if src.blocks else None
+    title_block = (
+        first
+        if first is not None
+        and first.kind == "heading"
+        and first.level == 1
+        and is_question(first, heading_text(first)) is None
+        else None
+    )
+    for b in src.blocks:
+        if b is title_block:
+            continue
+        if b.kind == "heading":
+            text = heading_text(b)
+            hit = is_question(b, text)
+            if hit is not None:
+                title, number = hit
+                out.append(RawQuestion(title=title, line=b.line, number=number, category=category))
+                qlevel = b.level
+                continue
+            if qlevel is None or b.level < qlevel:
+                if category_level is None or b.level <= category_level:
+                    category = clean_category(text)
+                    continue
+        if out:
+            out[-1].blocks.append(b)
+    for rq in out:
+        take_ask(rq)
+    return out
+
+
+_ASK_LABEL = re.compile(r"(?i)^(?:the ask|question|problem(?: statement)?|prompt|scenario)\s*+:?$")
+_QUOTE_MARK = re.compile(r"(?m)^[^\S\n]*+>\s?")
+
+
+def take_ask(rq: RawQuestion) -> None:
+    """A 'The Ask' / 'Question:' / 'Problem:' label states the question in full; the rest is the answer.
+
+    'The Ask' counts anywhere in the body; the other labels only as the body's first or second block,
+    where they introduce the question rather than a part of the answer. The label's own text after
+    the colon, or the paragraph or quote that follows it, becomes the ask.
+    """
+    for i, b in enumerate(rq.blocks):
+        label, rest = heading_label(b)
+        if label is None or not _ASK_LABEL.match(label):
+            continue
+        if i > 1 and not label.lower().startswith("the ask"):
+            continue
+        taken = [b]
+        text = rest
+        if not text:
+            follow = [x for x in rq.blocks[i + 1 : i + 3] if x.kind in ("blockquote", "paragraph")]
+            if follow:
+                taken.append(follow[0])
+                text = _QUOTE_MARK.sub("", follow[0].raw)
+        text = " ".join(text.split()).strip('"“” ')
+        if text:
+            rq.meta["ask"] = text
+            rq.blocks = [x for x in rq.blocks if all(x is not t for t in taken)]
+        return
+
+
+_CATEGORY_LEAD = re.compile(r"^[\W\d_]+")
+
+
+def strip_note(text: str) -> str:
+    r"""``text`` without a trailing note in parentheses ('Caching (5 questions)' -> 'Caching').
+
+    The same as ``re.sub(r"\s*\(.*?\)\s*$", "", text)``, in one pass: that pattern is quadratic on a line
+    of many '(' (each one is tried, and each scans to the end).
+    """
+    end = len(text.rstrip())
+    if not end or text[end - 1] != ")":
+        return text
+    first = text.find("(", text.rfind("\n", 0, end) + 1, end - 1)
+    if first < 0:
+        return text
+    start = first
+    while start and text[start - 1].isspace():
+        start -= 1
+    return text[:start]
+
+
+_NOT_A_CATEGORY = re.compile(r"(?i)^(?:table of contents|contents|toc|index|overview|introduction)$")
+
+
+def clean_category(text: str) -> str:
+    text = _CATEGORY_LEAD.sub("", text).strip()
+    if _NOT_A_CATEGORY.match(text):
+        return ""
+    text = strip_note(text)
+    return text[:80]
+
+
+_PROMPT = re.compile(
+    r"(?i)^(?:design|build|implement|architect|create|explain|describe|compare|contrast|estimate|model|propose|"
+    r"outline|discuss|define|walk (?:me )?through|how|what|why|when|which|where|who)\b"
+)
+"""How a question that does not end in '?' starts: an imperative prompt ('Design a URL shortener') or a
+question word."""
+
+
+def is_prompt(text: str) -> bool:
+    """Whether a heading's text asks something: it ends with '?' or starts like a prompt."""
+    return text.rstrip().endswith("?") or _PROMPT.match(text) is not None
+
+
+_BOLD_Q = re.compile(
+    r"^\s*+(\*\*|__)\s*+(?:Q(?:uestion)?\s*+)?(?:(\d+(?:\.\d+){0,8})\s*+[.):]\s*+)?([^*_\n][^\n]*?)(?<!\s)\s*+\1\s*+(\??)\s*+$"
+)
+"""A line that is all bold and asks something: '**1. What is the CAP theorem?**' (the '?' may follow)."""
+
+
+def bold_question(line: str) -> tuple[str, int | None] | None:
+    m = _BOLD_Q.match(line)
+    if not m:
+        return None
+    title = (m.group(3) + m.group(4)).strip()
+    if not title.endswith("?") or "**" in title or "__" in title:
+        return None
+    return title, number_of(m.group(2)) if m.group(2) else None

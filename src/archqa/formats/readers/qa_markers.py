@@ -1,0 +1,54 @@
+"""Q: / A: marker paragraphs."""
+
+from __future__ import annotations
+
+import re
+
+from archqa.formats.readers.base import RawQuestion, SourceText
+from archqa.formats.readers.common import clean_category, heading_text
+
+Q_MARK = re.compile(r"^\s*+(?:\*\*)?Q\s*+\d*+\s*+[:.]")
+A_MARK = re.compile(r"(?m)^[^\S\n]*+(?:\*\*)?A\s*+[:.]")
+
+
+def detect(src: SourceText) -> float:
+    paragraphs = [b.raw for b in src.blocks if b.kind == "paragraph"]
+    q = sum(1 for raw in paragraphs if Q_MARK.match(raw))
+    a = sum(1 for raw in paragraphs if "A" in raw and A_MARK.search(raw))
+    return 0.85 if q >= 2 and a >= 2 else 0.6 if q and a else 0.0
+
+
+Q_LINE = re.compile(r"^\s*+(?:\*\*)?Q\s*+(\d*+)\s*+[:.]\s*+(?:\*\*)?\s*+(.*)$")
+A_REST = re.compile(r"(?ms)^[^\S\n]*+(?:\*\*)?A\s*+[:.]\s*+(?:\*\*)?\s*+(.*)$")
+A_START = re.compile(r"^\s*+(?:\*\*)?A\s*+[:.]\s*+(?:\*\*)?\s*+")
+
+
+def read(src: SourceText) -> list[RawQuestion]:
+    out: list[RawQuestion] = []
+    category = ""
+    for b in src.blocks:
+        if b.kind == "heading":
+            category = clean_category(heading_text(b))
+            continue
+        if b.kind == "paragraph":
+            first, _, rest = b.raw.partition("\n")
+            m = Q_LINE.match(first)
+            if m:
+                title = m.group(2).strip().strip("*").strip()
+                rq = RawQuestion(
+                    title=title, line=b.line, number=int(m.group(1)) if m.group(1) else None, category=category
+                )
+                am = A_REST.search(rest)
+                if am:
+                    rq.answer_md = am.group(1).strip()
+                elif rest.strip():
+                    rq.title = (title + " " + rest.strip()).strip()
+                out.append(rq)
+                continue
+            am = A_START.match(b.raw)
+            if am and out:
+                out[-1].answer_md = ((out[-1].answer_md or "") + "\n\n" + b.raw[am.end() :]).strip()
+                continue
+        if out:
+            out[-1].blocks.append(b)
+    return out
