@@ -53,21 +53,42 @@ def _filters(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "--dialect",
     default=None,
-    help="Force a reader instead of detecting one per file (house, front-matter, details, qa-markers, "
-    "qa-headings, sections, qa-table, numbered, list-cards, bold-questions, cards).",
+    help="Force one reader for the whole file instead of choosing readers per part of it (house, front-matter, "
+    "details, qa-markers, qa-headings, sections, qa-table, numbered, list-cards, bold-questions, cards, "
+    "question-list).",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Do not import: show for each file which reader read which lines, the questions found, what was "
+    "skipped and why, suspicious titles and lines that look like lost questions.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit with status 3 when a file may have lost questions (lines that look like questions were not "
+    "read, or a code fence was left open); the files are imported all the same.",
 )
 @click.option("--max-size", type=click.IntRange(1), default=20, show_default=True, help="Largest file to import, MB.")
 @db_option
 @format_option
 @handle_errors
-def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path | None, fmt: str) -> None:
+def import_(
+    paths: tuple[str, ...], dialect: str | None, explain: bool, strict: bool, max_size: int, db: Path | None, fmt: str
+) -> None:
     """Import Markdown Q&A files, directories (recursive) or globs into the store.
 
-    Each file's dialect is detected; mojibake is repaired; topics and
-    difficulty are assigned with a confidence and a reason; duplicates across
-    files are linked. A file is imported in one transaction: a bad file is
-    reported and the others still import. Exit status 1 if any file failed.
+    Readers are chosen per part of each file (per top-level section);
+    mojibake is repaired; topics and difficulty are assigned with a
+    confidence and a reason; duplicates across files are linked. A file is
+    imported in one transaction: a bad file is reported and the others still
+    import. A file that may have lost questions is imported with a warning
+    naming the lines (see --explain). Exit status 1 if any file failed, 3
+    with --strict if a file may have lost questions.
     """
+    if explain:
+        _explain(paths, dialect, fmt)
+        return
     from archqa.importer.pipeline import import_paths
     from archqa.store import Store
 
@@ -85,14 +106,16 @@ def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path
             report = import_paths(paths, store, dialect=dialect, max_bytes=max_size * 1_000_000)
         imported = [str(Path(f.path).resolve()) for f in report.files if f.status == "imported"]
         pairs = store.duplicate_pairs(imported) if imported else []
+    losing = [f for f in report.files if f.status == "imported" and f.loses_questions]
     if fmt == "json":
         click.echo(
             json.dumps(
                 {
-                    "files": [vars(f) for f in report.files],
+                    "files": [vars(f) | {"loses_questions": f.loses_questions} for f in report.files],
                     "exact_duplicates": report.exact_duplicates,
                     "near_duplicates": report.near_duplicates,
                     "new_duplicate_pairs": [vars(p) for p in pairs],
+                    "files_that_may_lose_questions": len(losing),
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -103,17 +126,10 @@ def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path
             if f.status == "failed":
                 echo(f"failed     {f.error}", err=True)
                 continue
-            extra = ""
+            echo(f"{f.status:<10} {f.path}{_file_summary(f)}")
             if f.status == "imported":
-                extra = f" [{f.dialect}] {f.questions} question{'s' if f.questions != 1 else ''}"
-                if f.flagged:
-                    extra += f", {f.flagged} flagged (empty or stub answers)"
-                if f.repaired_lines:
-                    extra += f", {f.repaired_lines} lines repaired"
-                if f.unrepaired_lines:
-                    shown = ", ".join(map(str, f.unrepaired_lines[:10]))
-                    extra += f"; could not repair lines {shown}{' ...' if len(f.unrepaired_lines) > 10 else ''}"
-            echo(f"{f.status:<10} {f.path}{extra}")
+                for line in _file_warnings(f):
+                    echo(line, err=True)
         echo(f"duplicates in the store: {report.exact_duplicates} exact, {report.near_duplicates} near")
         if pairs:
             echo(f"duplicates touching these files ({len(pairs)}):")
@@ -124,7 +140,69 @@ def import_(paths: tuple[str, ...], dialect: str | None, max_size: int, db: Path
                 echo(f"  {'':<9} {Path(pb).name}:{lb} {tb!r} ({ib})")
             if len(pairs) > 10:
                 echo(f"  ... and {len(pairs) - 10} more (--format json lists them all; archqa show ID)")
+        if losing:
+            echo(
+                f"{len(losing)} file{'s' if len(losing) != 1 else ''} may have lost questions (warnings above); "
+                "see what was read with `archqa import --explain FILE`",
+                err=True,
+            )
     if report.failed:
+        sys.exit(1)
+    if strict and losing:
+        sys.exit(3)
+
+
+def _file_summary(f: Any) -> str:
+    if f.status != "imported":
+        return ""
+    extra = f" [{f.dialect}] {f.questions} question{'s' if f.questions != 1 else ''}"
+    if f.flagged:
+        extra += f", {f.flagged} flagged (empty or stub answers)"
+    if f.skipped_regions:
+        extra += f", {f.skipped_regions} skipped region{'s' if f.skipped_regions != 1 else ''}"
+    if f.suspicious:
+        extra += f", {len(f.suspicious)} suspicious"
+    if f.repaired_lines:
+        extra += f", {f.repaired_lines} lines repaired"
+    if f.unrepaired_lines:
+        shown = ", ".join(map(str, f.unrepaired_lines[:10]))
+        extra += f"; could not repair lines {shown}{' ...' if len(f.unrepaired_lines) > 10 else ''}"
+    return extra
+
+
+def _file_warnings(f: Any) -> list[str]:
+    out = [f"warning    {f.path}:{line}: {message}" for line, message in f.warnings]
+    for line, text in f.lost[:5]:
+        out.append(f"warning    {f.path}:{line}: looks like a question but was not imported: {text!r}")
+    if len(f.lost) > 5:
+        out.append(f"warning    {f.path}: ... and {len(f.lost) - 5} more lines that look like questions")
+    return out
+
+
+def _explain(paths: tuple[str, ...], dialect: str | None, fmt: str) -> None:
+    from archqa.errors import ArchqaError
+    from archqa.importer.explain import explain_file, explanation_json, explanation_lines
+    from archqa.importer.pipeline import expand_paths
+
+    files, missing = expand_paths(paths)
+    failed = [m.error for m in missing]
+    data = []
+    for f in files:
+        try:
+            ex = explain_file(f, dialect)
+        except ArchqaError as exc:
+            failed.append(str(exc))
+            continue
+        if fmt == "json":
+            data.append(explanation_json(ex))
+        else:
+            for line in explanation_lines(ex):
+                echo(line)
+    if fmt == "json":
+        click.echo(json.dumps({"files": data, "failed": failed}, indent=2, ensure_ascii=False))
+    for message in failed:
+        echo(f"failed     {message}", err=True)
+    if failed:
         sys.exit(1)
 
 

@@ -39,6 +39,8 @@ RELATED_REF = re.compile(r"\[Q(\d++)\]\([^()]*+\)|`([^`]++)`|\bQ(\d++)\b")
 r"""Patterns are written so that none backtracks over a run of spaces: a whitespace run is matched
 possessively (``\s*+``) and only from its start (``(?<!\s)``)."""
 DIAGRAM_KINDS = {"mermaid"}
+ANCHOR = re.compile(r"<a\s++(?:name|id)\s*+=\s*+[\"']?[\w.:-]{1,200}[\"']?\s*+/?>(?:\s*+</a>)?", re.I)
+"""An HTML anchor some banks put before each heading ('<a name="q2"></a>'): a link target, not answer text."""
 FIELD_ALIASES = {
     "id": "id",
     "difficulty": "difficulty",
@@ -182,7 +184,7 @@ class FieldReader:
         m = SOURCE_COMMENT.search(b.raw)
         if m and self.q is not None:
             self.q.provenance = Provenance(file=m.group(1).strip(), line=int(m.group(2)))
-        elif self.q is not None and self.field == "answer":
+        elif self.q is not None and self.field == "answer" and not ANCHOR.fullmatch(b.raw.strip()):
             self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
 
     def _fence(self, b: Block) -> None:
@@ -322,6 +324,8 @@ class FieldReader:
     def _question_paragraph(self, b: Block, raw: str) -> None:
         q, ql = self.q, self.ql
         assert q is not None and ql is not None
+        if "<a" in raw and ANCHOR.fullmatch(raw.strip()):
+            return  # a link target before the next heading, not answer text
         segments: list[tuple[int, str | None, str]] = []
         for off, source_line in enumerate(raw.split("\n")):
             key, rest = _label(source_line)

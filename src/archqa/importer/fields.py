@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from archqa.formats.blocks import Block, heading_label, list_items, parse_blocks
 from archqa.formats.house_doc import ParsedDocument
+from archqa.formats.house_fields import ANCHOR
+from archqa.formats.inline_html import inline_html_to_markdown
 from archqa.formats.readers import RawQuestion
-from archqa.formats.readers.common import LEAD_SYMBOLS
+from archqa.formats.readers.common import LEAD_SYMBOLS, SURE_BY_MARKUP, is_prompt, strip_trailing_decoration
 from archqa.importer.enrich import tags_from
 from archqa.model import CodeExample, Diagram, Provenance, Question
 from archqa.store.store import normalize_title
@@ -69,6 +71,7 @@ def fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
     diagrams: list[Diagram] = []
     tags: list[str] = []
     current = "answer"
+    verbatim: set[int] = set()  # answer pieces kept as written (fences), never converted
     for b in blocks:
         if b.kind in ("fence", "code_block"):
             info = b.fence_info.split()[0].lower() if b.fence_info else ""
@@ -78,11 +81,15 @@ def fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
             elif not info and _looks_like_drawing(content):
                 diagrams.append(Diagram(kind="text", source=content))
             elif not info and _looks_like_prose(content):
-                answer.append(b.raw)  # an answer written in a plain fence: kept as it is, but as answer text
+                # an answer written in a plain fence: kept as it is, but as answer text
+                verbatim.add(len(answer))
+                answer.append(b.raw if b.fence_closed else b.raw + "\n" + b.tokens[0].markup)
+            elif info in PROSE_LANGUAGES and _looks_like_prose(content):
+                answer.append(content)  # sentences in a ```bash or ```text fence: the answer, not code
             else:
                 code.append(CodeExample(language=b.fence_info.split()[0] if b.fence_info else "", code=content))
             continue
-        if b.kind == "paragraph" and NAVIGATION.match(b.raw):
+        if b.kind == "paragraph" and (NAVIGATION.match(b.raw) or ("<a" in b.raw and ANCHOR.fullmatch(b.raw.strip()))):
             continue
         label, rest = heading_label(b)
         if label is not None:
@@ -113,8 +120,9 @@ def fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
             continue
         if b.kind in ("paragraph", "bullet_list", "ordered_list", "blockquote", "table", "html_block", "heading"):
             answer.append(b.raw)
+    pieces = [a if i in verbatim else inline_html_to_markdown(a) for i, a in enumerate(answer)]
     return {
-        "answer": "\n\n".join(a for a in answer if a.strip()).strip(),
+        "answer": "\n\n".join(a for a in pieces if a.strip()).strip(),
         "key_insight": key_insight,
         "key_points": key_points,
         "code": code,
@@ -123,6 +131,8 @@ def fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
     }
 
 
+PROSE_LANGUAGES = frozenset({"bash", "sh", "shell", "zsh", "console", "text", "txt", "plaintext", "plain", "none"})
+"""Fence languages some banks put around answers written in sentences."""
 PLAIN_ANSWER_MARK = re.compile(r"^\s*+(?:A|Ans|Answer)\s*+[:.\-–]\s++(?=\S)", re.I)
 NAVIGATION = re.compile(r"^\s*+(?:(?:\*\*|__)?+\s*+\[[^\]]*+\]\(#[^)]*+\)\s*+(?:\*\*|__)?+\s*+[|·•]?+\s*+)++$")
 """A paragraph that is only links to anchors in the same page ('[⬆ Back to Top](#contents)'): navigation."""
@@ -155,7 +165,9 @@ _EMPHASIS = re.compile(
 )
 """Bold or italic spans in a title; a span is at most 500 characters, so a title full of unclosed marks is
 read in linear time."""
-_TITLE_NUMBER = re.compile(r"^(?:Q(?:uestion)?\s*+(\d+(?:\.\d+)*)?\s*+[.):]|(\d+(?:\.\d+)*)[.):])\s++(?=\S)", re.I)
+_TITLE_NUMBER = re.compile(
+    r"^(?:Q(?:uestion)?\s*+#?(\d+(?:\.\d+)*)?\s*+\\?[.):]|#?(\d+(?:\.\d+)*)\\?[.):])\s++(?=\S)", re.I
+)
 
 
 def clean_title(raw: str) -> tuple[str, int | None]:
@@ -172,7 +184,7 @@ def clean_title(raw: str) -> tuple[str, int | None]:
         digits = m.group(1) or m.group(2)
         number = int(digits.rsplit(".", 1)[-1]) if digits else None
         title = title[m.end() :]
-    return title.strip(), number
+    return strip_trailing_decoration(title.strip()), number
 
 
 @dataclass
@@ -185,23 +197,53 @@ class ReadQuestion:
     house: bool = False
 
 
-def read_question(rq: RawQuestion, path: str, n: int) -> ReadQuestion:
-    """A reader's raw question (the ``n``-th of its file) as a model question with its fields."""
+def read_question(rq: RawQuestion, path: str, n: int, meta: dict[str, str] | None = None) -> ReadQuestion:
+    """A reader's raw question (the ``n``-th of its file) as a model question with its fields; ``meta`` is the
+    file's front matter (its tags, category and difficulty apply where the question has none of its own)."""
+    meta = meta or {}
     f = fields(rq.blocks, rq.answer_md)
     extra_tags: list[str] = f.pop("tags")  # type: ignore[assignment]
     title, number = clean_title(rq.title)
     if rq.meta.get("ask"):
         title = f"{title}: {clean_title(rq.meta['ask'])[0]}" if title else clean_title(rq.meta["ask"])[0]
+    category = rq.category or str(meta.get("category") or meta.get("topic") or "")
+    tags = ",".join([rq.meta.get("tags", ""), meta.get("tags", ""), *extra_tags])
     q = Question(
         id=qid(path, title),
         number=rq.number or number or n,
         title=title,
-        topic=rq.category,
-        tags=tags_from(rq.category, ",".join([rq.meta.get("tags", ""), *extra_tags])),
+        topic=category,
+        tags=tags_from(category, tags),
         provenance=Provenance(file=path, line=rq.line),
         **f,  # type: ignore[arg-type]
     )
-    return ReadQuestion(q, rq.category, rq.meta.get("difficulty", ""))
+    return ReadQuestion(q, category, rq.meta.get("difficulty", "") or meta.get("difficulty", ""))
+
+
+SECTION_WORDS = re.compile(
+    r"(?i)^(?:requirements|functional requirements|non-functional requirements|out of scope|scope|assumptions|"
+    r"constraints|calculate\b.*|estimat\w*|capacity estimat\w*|back-of-the-envelope.*|high-level design|"
+    r"detailed design|deep dive|api design|data model|summary|overview|introduction|conclusion|references|"
+    r"resources|further reading|follow-ups?|follow-up questions|trade-?offs|bottlenecks|next steps|notes?)$"
+)
+"""Titles that name a section of an answer rather than ask something."""
+
+
+def suspicious_title(title: str, dialect: str) -> str | None:
+    """Why an imported question's title looks like a section of an answer, or None."""
+    if SECTION_WORDS.match(title.strip().rstrip(":").strip()):
+        return "the title names a section ('Out of scope', 'Summary'), not a question"
+    if not is_prompt(title) and not any(d in SURE_BY_MARKUP for d in dialect.split("+")):
+        return "the title does not ask anything (no '?' and no prompt word such as Explain, Design, What is)"
+    return None
+
+
+def house_is_plausible(doc: ParsedDocument) -> bool:
+    """Whether a document the house reader read has the answers of one: at most a third of its questions
+    without answer, code or key points (a file that only looks like the house format has most of them empty)."""
+    qs = doc.set.questions
+    empty = sum(1 for q in qs if not (q.answer.strip() or q.code or q.key_points or q.key_insight))
+    return bool(qs) and 3 * empty <= len(qs)
 
 
 def house_questions(doc: ParsedDocument, path: str) -> list[ReadQuestion]:

@@ -38,6 +38,20 @@ class FileResult:
     repaired_lines: int = 0
     unrepaired_lines: list[int] = field(default_factory=list)
     error: str = ""
+    skipped_regions: int = 0
+    """Runs of blocks no reader explained (an introduction, a section with no question)."""
+    suspicious: list[tuple[int, str, str]] = field(default_factory=list)
+    """(line, title, why) of imported questions whose titles read like sections of an answer."""
+    lost: list[tuple[int, str]] = field(default_factory=list)
+    """(line, text) of lines that look like questions but were not imported."""
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    """(line, message): code fences left open, a file that only looked like the house format."""
+
+    @property
+    def loses_questions(self) -> bool:
+        """Whether questions may have been lost: lines that look like questions were not read, or a fence
+        was left open."""
+        return bool(self.lost or self.warnings)
 
 
 @dataclass
@@ -190,6 +204,10 @@ def import_paths(
                 parsed.flagged,
                 parsed.repaired,
                 parsed.unrepaired,
+                skipped_regions=parsed.skipped,
+                suspicious=parsed.suspicious,
+                lost=parsed.lost,
+                warnings=parsed.warnings,
             )
         )
 

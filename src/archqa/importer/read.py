@@ -9,36 +9,78 @@ from dataclasses import dataclass, field
 
 from archqa.errors import ArchqaError, InputError
 from archqa.formats.house import read_text_document
-from archqa.formats.readers import SourceText
-from archqa.importer.choose import choose_reader
+from archqa.importer.choose import Reading, choose, combine
 from archqa.importer.decode import decode_file
 from archqa.importer.enrich import enrich
-from archqa.importer.fields import house_questions, house_references, read_question
+from archqa.importer.fields import (
+    house_is_plausible,
+    house_questions,
+    house_references,
+    read_question,
+    suspicious_title,
+)
+from archqa.importer.parse import parse
 from archqa.limits import file_seconds, time_budget
 from archqa.store.store import PreparedRow, Store, StoredQuestion
 
 
-def read_file_questions(text: str, path: str, dialect: str | None = None) -> tuple[str, list[StoredQuestion], str]:
-    """Parse a decoded file, choose its reader (or use the forced one), read its fields and enrich each question.
+@dataclass
+class FileReading:
+    """One file read: its dialect(s), its questions ready for the store, its references, and how it was read."""
 
-    Returns the dialect name, the questions, and the file's references as JSON (house format only).
-    """
-    src = SourceText.parse(text, path)
-    reader = choose_reader(src, dialect)
-    if reader.name == "house":
-        doc = read_text_document(text, path, (src.lines, src.blocks))
-        found, refs = house_questions(doc, path), house_references(doc)
+    dialect: str
+    questions: list[StoredQuestion]
+    refs: str
+    reading: Reading
+    suspicious: list[tuple[int, str, str]] = field(default_factory=list)
+    """(line, title, why) of questions whose title does not read like a question."""
+
+
+def read_file(text: str, path: str, dialect: str | None = None) -> FileReading:
+    """decode (done) -> parse -> choose readers -> fields -> enrich, for one decoded file."""
+    src, fence_warnings = parse(text, path)
+    reading = choose(src, dialect)
+    reading.warnings.extend(fence_warnings)
+    refs = "{}"
+    if reading.dialect == "house":
+        doc = read_text_document(src.text, path, (src.lines, src.blocks))
+        if dialect == "house" or house_is_plausible(doc):
+            found = house_questions(doc, path)
+            refs = house_references(doc)
+        else:
+            # it only looks like the house format (labels without answers): read it as any other file
+            warnings = reading.warnings
+            reading = combine(src)
+            reading.warnings = [
+                *warnings,
+                (1, f"looks like the house format, but most answers were empty; read as {reading.dialect} instead"),
+            ]
+            found = []
     else:
-        found = [read_question(rq, path, n) for n, rq in enumerate(reader.read(src), 1) if rq.title.strip()]
-        refs = "{}"
+        found = []
+    if not found and reading.dialect != "house":
+        found = [read_question(rq, path, n, reading.meta) for n, rq in enumerate(reading.questions, 1)]
     if not found:
         raise InputError(
             path,
             None,
-            f"read as {reader.name} but no questions were found",
-            "check the file, or force a dialect with --dialect",
+            f"read as {reading.dialect} but no questions were found",
+            "check the file with `archqa import --explain FILE`, or force a dialect with --dialect",
         )
-    return reader.name, [enrich(r.question, r.category, r.difficulty, r.house) for r in found], refs
+    questions = [enrich(r.question, r.category, r.difficulty, r.house) for r in found]
+    suspicious = [
+        (r.question.provenance.line if r.question.provenance else 0, r.question.title, why)
+        for r in found
+        if (why := suspicious_title(r.question.title, reading.dialect)) is not None
+    ]
+    return FileReading(reading.dialect, questions, refs, reading, suspicious)
+
+
+def read_file_questions(text: str, path: str, dialect: str | None = None) -> tuple[str, list[StoredQuestion], str]:
+    """Read every question of a decoded file (see ``read_file``): the dialect name(s) joined with '+', the
+    questions, and the file's references as JSON (house format only)."""
+    got = read_file(text, path, dialect)
+    return got.dialect, got.questions, got.refs
 
 
 @dataclass
@@ -56,6 +98,10 @@ class Parsed:
     refs: str = "{}"
     repaired: int = 0
     unrepaired: list[int] = field(default_factory=list)
+    skipped: int = 0
+    suspicious: list[tuple[int, str, str]] = field(default_factory=list)
+    lost: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
 def parse_file(shown: str, path: str, data: bytes, sha: str, dialect: str | None) -> Parsed:
@@ -64,8 +110,12 @@ def parse_file(shown: str, path: str, data: bytes, sha: str, dialect: str | None
     try:
         with time_budget(file_seconds(len(data)), shown):
             fixed = decode_file(data, shown)
-            out.dialect, questions, out.refs = read_file_questions(fixed.text, path, dialect)
+            got = read_file(fixed.text, path, dialect)
+            questions = got.questions
+            out.dialect, out.refs = got.dialect, got.refs
             out.rows = [Store.prepare(sq) for sq in questions]
+        out.skipped = len(got.reading.skipped)
+        out.suspicious, out.lost, out.warnings = got.suspicious, got.reading.lost, got.reading.warnings
         out.flagged = sum(1 for sq in questions if sq.flags)
         out.repaired, out.unrepaired = fixed.repaired, fixed.unrepaired
     except ArchqaError as exc:

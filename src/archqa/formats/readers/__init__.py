@@ -21,6 +21,7 @@ from archqa.formats.readers import (
     qa_headings,
     qa_markers,
     qa_table,
+    question_list,
     sections,
 )
 from archqa.formats.readers.base import RawQuestion, Reader, SourceText, register_reader, registered
@@ -59,6 +60,7 @@ def _register_builtin() -> None:
             0.6,
         ),
         ("cards", "a heading per card: the heading is the question, the body the answer", cards, 0.5),
+        ("question-list", "lists of questions with no answers, each item a question", question_list, 0.3),
     ]
     for name, summary, module, most in builtin:
         if name not in earlier:

@@ -19,6 +19,9 @@ class RawQuestion:
     blocks: list[Block] = field(default_factory=list)
     answer_md: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    end: int = 0
+    """0-based line after the last line the reader took for this question, when it took lines that are not in
+    ``blocks`` (an answer paragraph merged into ``answer_md``, a closing ``</details>``); 0 when it did not."""
 
 
 @dataclass

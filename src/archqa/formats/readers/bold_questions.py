@@ -30,6 +30,7 @@ def read(src: SourceText) -> list[RawQuestion]:
                 rq = RawQuestion(title=hit[0], line=b.line, number=hit[1], category=category)
                 if rest.strip():
                     rq.answer_md = rest.strip()
+                rq.end = b.end
                 out.append(rq)
                 continue
         if out:

@@ -8,6 +8,10 @@ from collections.abc import Callable
 from archqa.formats.blocks import Block, heading_label
 from archqa.formats.readers.base import RawQuestion, SourceText
 
+SURE_BY_MARKUP = frozenset({"qa-headings", "details", "qa-markers", "qa-table", "sections", "front-matter", "house"})
+"""Readers whose questions are questions by their markup (a ``Q1:`` heading, a ``<details>`` summary, a table
+row), whatever their titles say."""
+
 LEAD_SYMBOLS = re.compile(r"^[^\w\s\"'`(\[<*_]++\s*+")
 """Emoji, bullets and arrows some banks put before a heading's text ('🔹 1. What is ...')."""
 
@@ -31,10 +35,15 @@ def split_on(
     is_question: Callable[[Block, str], tuple[str, int | None] | None],
     category_level: int | None = None,
 ) -> list[RawQuestion]:
-    """Cut the block list at question headings; headings above them become categories."""
+    """Cut the block list at question headings; headings above them become categories.
+
+    A heading that is not a question, at the questions' level or above, ends the question before it: what
+    follows it belongs to no question until the next one (the importer reports it as skipped).
+    """
     out: list[RawQuestion] = []
     category = ""
     qlevel = None
+    current: RawQuestion | None = None
     first = src.blocks[0] if src.blocks else None
     title_block = (
         first
@@ -52,21 +61,24 @@ def split_on(
             hit = is_question(b, text)
             if hit is not None:
                 title, number = hit
-                out.append(RawQuestion(title=title, line=b.line, number=number, category=category))
+                current = RawQuestion(title=title, line=b.line, number=number, category=category)
+                out.append(current)
                 qlevel = b.level
                 continue
-            if qlevel is None or b.level < qlevel:
+            if qlevel is None or b.level < qlevel or (b.level == qlevel and not b.setext):
+                # (a setext 'heading' at the questions' level is most often a paragraph above a '---' rule)
                 if category_level is None or b.level <= category_level:
                     category = clean_category(text)
-                    continue
-        if out:
-            out[-1].blocks.append(b)
+                current = None
+                continue
+        if current is not None:
+            current.blocks.append(b)
     for rq in out:
         take_ask(rq)
     return out
 
 
-_ASK_LABEL = re.compile(r"(?i)^(?:the ask|question|problem(?: statement)?|prompt|scenario)\s*+:?$")
+ASK_LABEL = re.compile(r"(?i)^(?:the ask|question|problem(?: statement)?|prompt|scenario)\s*+:?$")
 _QUOTE_MARK = re.compile(r"(?m)^[^\S\n]*+>\s?")
 
 
@@ -75,26 +87,34 @@ def take_ask(rq: RawQuestion) -> None:
 
     'The Ask' counts anywhere in the body; the other labels only as the body's first or second block,
     where they introduce the question rather than a part of the answer. The label's own text after
-    the colon, or the paragraph or quote that follows it, becomes the ask.
+    the colon, or the paragraph or quote that follows it, becomes the ask. A 'Scenario:' label is the ask
+    only when no other label states one (it sets the scene, and stays in the answer when a question follows).
     """
+    found: list[tuple[int, int, str]] = []
     for i, b in enumerate(rq.blocks):
         label, rest = heading_label(b)
-        if label is None or not _ASK_LABEL.match(label):
+        if label is None or not ASK_LABEL.match(label):
             continue
-        if i > 1 and not label.lower().startswith("the ask"):
+        low = label.lower()
+        if i > 1 and not low.startswith("the ask"):
             continue
-        taken = [b]
-        text = rest
-        if not text:
-            follow = [x for x in rq.blocks[i + 1 : i + 3] if x.kind in ("blockquote", "paragraph")]
-            if follow:
-                taken.append(follow[0])
-                text = _QUOTE_MARK.sub("", follow[0].raw)
-        text = " ".join(text.split()).strip('"“” ')
-        if text:
-            rq.meta["ask"] = text
-            rq.blocks = [x for x in rq.blocks if all(x is not t for t in taken)]
+        found.append((1 if low.startswith("scenario") else 0, i, rest))
+        if not low.startswith("scenario"):
+            break
+    if not found:
         return
+    _, i, text = min(found)
+    b = rq.blocks[i]
+    taken = [b]
+    if not text:
+        follow = [x for x in rq.blocks[i + 1 : i + 3] if x.kind in ("blockquote", "paragraph")]
+        if follow:
+            taken.append(follow[0])
+            text = _QUOTE_MARK.sub("", follow[0].raw)
+    text = " ".join(text.split()).strip('"“” ')
+    if text:
+        rq.meta["ask"] = text
+        rq.blocks = [x for x in rq.blocks if all(x is not t for t in taken)]
 
 
 _CATEGORY_LEAD = re.compile(r"^[\W\d_]+")
@@ -130,16 +150,39 @@ def clean_category(text: str) -> str:
 
 
 _PROMPT = re.compile(
-    r"(?i)^(?:design|build|implement|architect|create|explain|describe|compare|contrast|estimate|model|propose|"
-    r"outline|discuss|define|walk (?:me )?through|how|what|why|when|which|where|who)\b"
+    r"(?i)^(?:(?:design|build|implement|architect|create|explain|describe|compare|contrast|estimate|propose|"
+    r"outline|discuss|define|name|list|give|write|suggest|identify|illustrate|distinguish|differentiate|"
+    r"elaborate|justify|evaluate|mention|sketch|summari[sz]e|walk (?:me |us )?through|tell (?:me|us)|"
+    r"differences? between|pros and cons|advantages|disadvantages)\b"
+    r"|(?:why|which|who|whom|whose)\b"
+    r"|how\s++(?:fast|big|large|far|well|safe|secure|good|bad|often)\b"
+    r"|(?:what|how|when|where)(?:'s|’s)?\s++(?:is|are|was|were|do|does|did|can|could|would|"
+    r"should|will|shall|has|have|had|happens?|makes?|causes?|kinds?|types?|to|many|much|long|often|if|"
+    r"would|might|must|exactly|else|problems?|factors?|strategies|steps|techniques)\b"
+    r"|(?:what|how)(?:'s|’s)\s)"
 )
-"""How a question that does not end in '?' starts: an imperative prompt ('Design a URL shortener') or a
-question word."""
+"""How a question that does not end in '?' starts: an imperative prompt ('Design a URL shortener', 'Name three
+...', 'Difference between X and Y') or a question word with the verb of a question ('What is', 'How would'),
+so that a section heading such as 'What good answers mention' or 'Calculate usage' is not a question."""
 
 
 def is_prompt(text: str) -> bool:
-    """Whether a heading's text asks something: it ends with '?' or starts like a prompt."""
-    return text.rstrip().endswith("?") or _PROMPT.match(text) is not None
+    """Whether a title asks something: it ends with '?' (a trailing decoration aside) or starts like a prompt."""
+    if text.rstrip(" *_").endswith(":"):
+        return False  # a label ('Design considerations:'), not a prompt
+    stripped = strip_trailing_decoration(text)
+    return stripped.endswith("?") or _PROMPT.match(LEAD_SYMBOLS.sub("", stripped.lstrip())) is not None
+
+
+_TITLE_END = frozenset("?.!)]\"'`")
+
+
+def strip_trailing_decoration(text: str) -> str:
+    """``text`` without the stars, emoji and marks after its words ('What is X? ⭐⭐' -> 'What is X?')."""
+    end = len(text)
+    while end and not (text[end - 1].isalnum() or text[end - 1] in _TITLE_END):
+        end -= 1
+    return text[:end]
 
 
 _BOLD_Q = re.compile(

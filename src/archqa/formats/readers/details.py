@@ -73,6 +73,7 @@ def read(src: SourceText) -> list[RawQuestion]:
             rq.answer_md = text[m.end() : body_end].strip()
         else:
             rq.blocks = blocks
+        rq.end = line_of(pos) + 1
         out.append(rq)
     return out
 

@@ -25,7 +25,7 @@ def _question_items(src: SourceText) -> list[tuple[Block, int, int]]:
             first = src.lines[s][m.end() :]
             if first.startswith("#"):
                 found.append((b, s, e))
-            elif (bold_question(first) or first.rstrip().endswith("?")) and any(
+            elif (bold_question(first) or is_prompt(first.strip("*_ "))) and any(
                 line.strip() for line in src.lines[s + 1 : e]
             ):
                 found.append((b, s, e))
@@ -34,12 +34,12 @@ def _question_items(src: SourceText) -> list[tuple[Block, int, int]]:
 
 def detect(src: SourceText) -> float:
     n = len(_question_items(src))
-    if n < 2:
+    if not n:
         return 0.0
-    # Only when list items carry more of the questions than headings or bold lines do.
+    # Sure only when list items carry more of the questions than headings or bold lines do.
     heads = sum(1 for b in src.blocks if b.kind == "heading" and is_prompt(heading_text(b)))
     bold = sum(1 for b in src.blocks if b.kind == "paragraph" and bold_question(b.raw.partition("\n")[0]))
-    return 0.75 if n > max(heads, bold) else 0.0
+    return 0.75 if n >= 2 and n > max(heads, bold) else 0.3
 
 
 def read(src: SourceText) -> list[RawQuestion]:
@@ -82,5 +82,6 @@ def read(src: SourceText) -> list[RawQuestion]:
                 rq.title = bold[0] if bold else first.strip()
                 rq.answer_md = "\n".join(body).strip()
             take_ask(rq)
+            rq.end = e
             out.append(rq)
     return out

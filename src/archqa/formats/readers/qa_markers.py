@@ -43,11 +43,13 @@ def read(src: SourceText) -> list[RawQuestion]:
                     rq.answer_md = am.group(1).strip()
                 elif rest.strip():
                     rq.title = (title + " " + rest.strip()).strip()
+                rq.end = b.end
                 out.append(rq)
                 continue
             am = A_START.match(b.raw)
             if am and out:
                 out[-1].answer_md = ((out[-1].answer_md or "") + "\n\n" + b.raw[am.end() :]).strip()
+                out[-1].end = b.end
                 continue
         if out:
             out[-1].blocks.append(b)
