@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from archqa import write_set
-from archqa.errors import ConfigError, InputError
+from archqa.errors import ConfigError, GraderError, InputError
 from archqa.practice import (
     Confirmation,
     Grade,
@@ -27,6 +28,8 @@ from archqa.practice import (
     practice_stats,
     rubric,
 )
+from archqa.practice import grade as grade_module
+from archqa.practice.grade import LexicalGrader
 from archqa.practice.progress import history_lines, practice_progress, progress_lines
 from archqa.practice.schedule import describe_interval, local_midnight, stamp
 from archqa.store import Store
@@ -408,3 +411,39 @@ def test_history_lines_show_each_answer_with_both_verdicts(store: Store) -> None
     assert "  ✗ Bounds the wait\n" in text
     assert "  Answer:\n    we cache reads\n\n    second paragraph" in text
     assert history_lines("nope", None, []) == ["nope", "No answers saved yet: practise it with `archqa practice`."]
+
+
+# -- the grader loads in the background ----------------------------------------
+
+
+class _SlowGrader(LexicalGrader):
+    """A lexical grader that takes a moment to construct, like a model."""
+
+    built = 0
+
+    def __init__(self, gate: threading.Event) -> None:
+        gate.wait(5)
+        type(self).built += 1
+
+
+def test_preload_builds_the_grader_once_in_the_background(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = threading.Event()
+    monkeypatch.setitem(grade_module._GRADERS, "slow-test", lambda: _SlowGrader(gate))
+    session = Session(store, [], "slow-test")
+    session.preload()
+    session.preload()  # a second call does not start a second load
+    assert not session.grader_loaded  # still constructing: the CLI says "Loading the grader…"
+    gate.set()
+    assert isinstance(session.grader, _SlowGrader) and session.grader_loaded
+    assert _SlowGrader.built == 1
+
+
+def test_preload_reraises_the_graders_error_where_it_is_used(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> LexicalGrader:
+        raise GraderError("the model file is missing; reinstall archqa")
+
+    monkeypatch.setitem(grade_module._GRADERS, "broken-test", broken)
+    session = Session(store, [], "broken-test")
+    session.preload()
+    with pytest.raises(GraderError, match="model file is missing"):
+        session.grader  # noqa: B018

@@ -92,7 +92,6 @@ def test_a_pasted_two_paragraph_answer_a_flip_and_a_confirmed_rating_are_stored(
     args = [sys.executable, "-m", "archqa", "practice", str(set_file), "--limit", "2", "--grader", "lexical"]
     term = Terminal(args, env)
     try:
-        term.expect("Loading the grader…")
         term.expect(f"Q: {QS[0].title}")
         term.expect("> ")
         term.send(PASTE)  # one paste: the whole answer, the end mark and a stray line

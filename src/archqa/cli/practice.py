@@ -233,6 +233,8 @@ def _ask(
         answer, ended = read_answer()
         if ended:
             return None
+    if not session.grader_loaded:
+        click.echo("Loading the grader…", err=True)
     grade = session.grade(q, answer)
     click.echo("")
     confirmation: Confirmation | None = None
@@ -354,8 +356,7 @@ def practice(
                 text += " Raise --new to learn more today."
             click.echo(wrap(text))
             return
-        click.echo("Loading the grader…", err=True)
-        session.grader  # noqa: B018  (constructed once, before the first question, not after the first answer)
+        session.preload()  # loads (and warms) the model while the first question is shown and answered
         if editor:
             click.echo(wrap("Each answer opens in your editor ($VISUAL or $EDITOR): save and close it to submit."))
         else:

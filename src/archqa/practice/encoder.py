@@ -159,22 +159,20 @@ class Encoder:
             with self._lock:
                 encodings, hidden, _ = self._hidden(batch)
             for i, e in enumerate(encodings):
-                offsets = e.offsets
                 n = len(e.ids)
-                rows = []
-                for a, b in parts[start + i]:
-                    sel = [
-                        t
-                        for t in range(n)
-                        if offsets[t][1] > offsets[t][0] and offsets[t][0] >= a and offsets[t][1] <= b
-                    ]
-                    if not sel:
-                        rows.append(np.zeros(hidden.shape[-1], dtype=np.float32))
-                        continue
-                    # the sentence's [CLS] and [SEP] states belong to every part, as in a standalone encoding
-                    v = hidden[i, [0, *sel, n - 1]].mean(axis=0)
-                    rows.append(v / max(float(np.linalg.norm(v)), 1e-9))
-                out.append(np.asarray(rows, dtype=np.float32).reshape(len(rows), hidden.shape[-1]))
+                offsets = np.asarray(e.offsets, dtype=np.int64).reshape(n, 2)
+                real = offsets[:, 1] > offsets[:, 0]  # [CLS], [SEP] and padding have empty offsets
+                ranges = np.asarray(parts[start + i], dtype=np.int64).reshape(-1, 2)
+                # (part, token): the token lies inside the part's character range
+                inside = real & (offsets[:, 0] >= ranges[:, :1]) & (offsets[:, 1] <= ranges[:, 1:])
+                # the sentence's [CLS] and [SEP] states belong to every part, as in a standalone encoding
+                weights = inside.astype(np.float32)
+                weights[:, 0] = 1.0
+                weights[:, n - 1] = 1.0
+                v = weights @ hidden[i, :n] / weights.sum(axis=1, keepdims=True)
+                v[~inside.any(axis=1)] = 0.0  # a range with no token of its own gets a zero vector
+                norms = np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+                out.append(np.asarray(v / norms, dtype=np.float32))
         return out
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

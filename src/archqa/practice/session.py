@@ -19,6 +19,7 @@ so a Python user can drive the same session with their own interface::
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -35,6 +36,9 @@ BANK = "bank"
 """The SOURCE word for the bundled bank."""
 STORE = "store"
 """The SOURCE word for every question imported into the store."""
+
+_WARM_UP_ANSWER = "Replicas apply the primary's log a moment later, so reads may be stale for a while."
+_WARM_UP_POINTS = ("Asynchronous replication means replicas lag behind the primary.",)
 
 # DEFAULT_GRADER (the grader `archqa practice` and a Session use without one named) is defined once, in
 # archqa.practice.grade, where `archqa grade` reads it too.
@@ -171,10 +175,43 @@ class Session:
         self.questions = list(questions)
         self._grader: Grader | str = grader
         self.log = log or PracticeLog(store)
+        self._loading: threading.Thread | None = None
+        self._loaded: Grader | None = None
+        self._load_error: BaseException | None = None
+
+    def preload(self) -> None:
+        """Construct the grader by name, and grade one throw-away answer with it, in a background thread.
+
+        A model grader takes a second or two to load; started before the first question is shown, it is
+        ready by the time the user has typed an answer. :attr:`grader` waits for it (and raises what it
+        raised). Does nothing when the grader is already constructed or loading.
+        """
+        if not isinstance(self._grader, str) or self._loading is not None:
+            return
+        name = self._grader
+
+        def load() -> None:
+            try:
+                g = get_grader(name)
+                g.grade(_WARM_UP_ANSWER, _WARM_UP_POINTS)  # the first run of a model allocates its buffers
+                self._loaded = g
+            except BaseException as exc:  # noqa: BLE001  (re-raised in the caller's thread by .grader)
+                self._load_error = exc
+
+        self._loading = threading.Thread(target=load, name="archqa-grader-load", daemon=True)
+        self._loading.start()
 
     @property
     def grader(self) -> Grader:
         """The session's grader, constructed (by name, through the registry) the first time it is needed."""
+        if self._loading is not None:
+            self._loading.join()
+            self._loading = None
+            if self._load_error is not None:
+                error, self._load_error = self._load_error, None
+                raise error
+            if self._loaded is not None:
+                self._grader = self._loaded
         if isinstance(self._grader, str):
             self._grader = get_grader(self._grader)
         return self._grader
@@ -185,7 +222,9 @@ class Session:
 
     @property
     def grader_loaded(self) -> bool:
-        """True once the grader is constructed (a model may take a moment to load)."""
+        """True once the grader is constructed and ready (a model may take a moment to load)."""
+        if self._loading is not None:
+            return not self._loading.is_alive()
         return not isinstance(self._grader, str)
 
     def plan(self, *, new_limit: int = 10, limit: int | None = None, now: datetime | None = None) -> Plan:
