@@ -1,16 +1,23 @@
 """A real HTTP server on loopback that speaks OpenAI's chat-completions protocol, with scripted replies.
 
 ``POST /v1/chat/completions`` answers with what the script says: a message
-(valid, invalid or malformed content), an HTTP error with headers
-(429 + Retry-After, 500), or a delay longer than the client's timeout. Every
-request body and its headers are recorded so tests can count calls and look
-at what was sent. Loopback only, port 0: no network.
+(valid, invalid or malformed content, cut off with ``finish_reason: length``),
+an HTTP error with headers and the server's own message (429 + Retry-After,
+500 "Context size has been exceeded."), or a delay longer than the client's
+timeout; a client that hangs up during a delay is noticed (``disconnects``).
+It can play llama-cpp-python's server (``json_object_only``: a ``json_schema``
+response_format gets that server's 500) and expose ``GET /v1/models``,
+``/props`` and ``/slots`` as llama-server does. Every request body and its
+headers are recorded so tests can count calls and look at what was sent.
+Loopback only, port 0: no network.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +38,9 @@ class Reply:
     raw: bytes | None = None
     """A body sent as it is (with ``content_type``) instead of the JSON reply: a proxy's HTML page, garbage."""
     content_type: str = "application/json"
+    finish_reason: str = "stop"
+    message: str | None = None
+    """The error message of a non-200 reply (default 'scripted STATUS')."""
 
 
 Script = Callable[[dict[str, Any], int], Reply]
@@ -44,14 +54,32 @@ class Received:
     at: float
 
 
+JSON_OBJECT_ONLY = 'response_format type must be one of "text" or "json_object", but got: json_schema'
+"""What llama-cpp-python's server answers (HTTP 500) to OpenAI's json_schema form."""
+
+
 class ChatServer:
     """Start with ``with ChatServer(script) as srv:``; ``srv.url`` is the base URL (ends in /v1)."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(
+        self,
+        script: Script,
+        *,
+        json_object_only: bool = False,
+        models: list[str] | None = None,
+        props: dict[str, Any] | None = None,
+        slots: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.script = script
         self.received: list[Received] = []
+        self.gets: list[str] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.disconnects = 0
+        self.json_object_only = json_object_only
+        self.models = models
+        self.props = props
+        self.slots = slots
         self._lock = threading.Lock()
         server = self
 
@@ -60,6 +88,39 @@ class ChatServer:
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                path = self.path.rstrip("/")
+                with server._lock:
+                    server.gets.append(path)
+                found: Any = {
+                    "/v1/models": None
+                    if server.models is None
+                    else {"object": "list", "data": [{"id": m, "object": "model"} for m in server.models]},
+                    "/props": server.props,
+                    "/slots": server.slots,
+                }.get(path)
+                if found is None:
+                    self._send(404, {"error": {"code": 404, "message": "File Not Found", "type": "not_found_error"}})
+                else:
+                    self._send_raw(200, json.dumps(found).encode(), "application/json")
+
+            def _wait(self, seconds: float) -> bool:
+                """Sleep ``seconds``; False as soon as the client hangs up (as llama-server cancels the task)."""
+                end = time.monotonic() + seconds
+                while (left := end - time.monotonic()) > 0:
+                    readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+                    if readable:
+                        try:
+                            data = self.connection.recv(1, socket.MSG_PEEK)
+                        except OSError:
+                            data = b""
+                        if not data:
+                            with server._lock:
+                                server.disconnects += 1
+                            return False
+                        time.sleep(min(left, 0.05))
+                return True
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("content-length") or 0)
@@ -70,13 +131,17 @@ class ChatServer:
                 if self.path.rstrip("/") != "/v1/chat/completions":
                     self._send(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
                     return
+                form = (body.get("response_format") or {}).get("type")
+                if server.json_object_only and form not in (None, "text", "json_object"):
+                    self._send(500, {"error": {"code": 500, "message": JSON_OBJECT_ONLY, "type": "server_error"}})
+                    return
                 reply = server.script(body, n)
                 with server._lock:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
-                    if reply.delay:
-                        time.sleep(reply.delay)
+                    if reply.delay and not self._wait(reply.delay):
+                        return
                 finally:
                     with server._lock:
                         server.in_flight -= 1
@@ -84,7 +149,8 @@ class ChatServer:
                     self._send_raw(reply.status, reply.raw, reply.content_type, reply.headers)
                     return
                 if reply.status != 200:
-                    err = {"error": {"message": f"scripted {reply.status}", "type": "server_error", "code": None}}
+                    message = reply.message or f"scripted {reply.status}"
+                    err = {"error": {"message": message, "type": "server_error", "code": reply.status}}
                     self._send(reply.status, err, reply.headers)
                     return
                 payload = {
@@ -96,7 +162,7 @@ class ChatServer:
                         {
                             "index": 0,
                             "message": {"role": "assistant", "content": reply.content},
-                            "finish_reason": "stop",
+                            "finish_reason": reply.finish_reason,
                         }
                     ],
                     "usage": {

@@ -13,7 +13,8 @@ from archqa.errors import BackendError, ConfigError
 from archqa.llm import CompletionRequest, backends, get_backend, register_backend, resolve_config
 from archqa.llm.backend import _BACKENDS, CompletionResponse
 from archqa.llm.cache import CachedBackend
-from tests.chat_server import ChatServer, Reply, valid
+from archqa.llm.server import ServerInfo, fit
+from tests.chat_server import JSON_OBJECT_ONLY, ChatServer, Reply, valid
 
 KEY = "sk-test-SECRET-0123456789"
 
@@ -53,6 +54,8 @@ def test_completion_sends_schema_seed_and_key_and_reads_usage() -> None:
     assert resp.attempts == 1 and not resp.cached
     body = srv.received[0].body
     assert body["model"] == "test-model" and body["seed"] == 7 and body["temperature"] == 0.1
+    assert "max_tokens" not in body, "no limit was asked for"
+    assert resp.finish_reason == "stop" and not resp.cut_off
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["strict"] is True
     headers = {k.lower(): v for k, v in srv.received[0].headers.items()}
@@ -83,13 +86,83 @@ def test_5xx_is_retried_with_exponential_backoff() -> None:
         assert 0.01 * 2**i <= s <= 0.01 * 2**i * 1.25 + 1e-9
 
 
-def test_timeout_is_retried() -> None:
+def test_timeout_is_retried_once() -> None:
     def script(body, n):  # type: ignore[no-untyped-def]
         return Reply(content="{}", delay=1.5) if n == 1 else valid(body, n)
 
     with ChatServer(script) as srv:
         resp = _backend(srv, timeout=0.3).complete(_request(timeout=0.3))
     assert srv.calls == 2 and resp.attempts == 2
+
+
+def test_a_second_timeout_is_not_retried_and_names_timeout_first() -> None:
+    with ChatServer(lambda body, n: Reply(content="{}", delay=1.5)) as srv:
+        with pytest.raises(BackendError) as exc:
+            _backend(srv, timeout=0.3, retries=4).complete(_request(timeout=0.3))
+    assert srv.calls == 2, "a timeout is retried at most once, whatever --retries says"
+    msg = str(exc.value)
+    assert not exc.value.fatal and exc.value.attempts == 2
+    assert "within 0.3 s, 2 times" in msg and msg.index("--timeout") < msg.index("--concurrency")
+
+
+def test_max_tokens_is_sent_and_a_cut_off_reply_says_so() -> None:
+    def script(body, n):  # type: ignore[no-untyped-def]
+        return Reply('{"title": "How would you', finish_reason="length", usage=(900, 64))
+
+    with ChatServer(script) as srv:
+        resp = _backend(srv).complete(_request(max_tokens=64))
+    assert srv.received[0].body["max_tokens"] == 64
+    assert resp.cut_off and resp.finish_reason == "length" and resp.usage.completion_tokens == 64
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (500, "Context size has been exceeded."),
+        (400, "request (9300 tokens) exceeds the available context size (8192 tokens), try increasing it"),
+    ],
+)
+def test_a_request_too_large_for_the_context_is_not_retried(status: int, said: str) -> None:
+    with ChatServer(lambda body, n: Reply(status=status, message=said)) as srv:
+        with pytest.raises(BackendError) as exc:
+            _backend(srv, retries=4).complete(_request())
+    assert srv.calls == 1, "the same request would not fit the next time either"
+    msg = str(exc.value)
+    assert said in msg, "the server's own message is shown"
+    assert "-c" in msg and "--max-tokens" in msg and "try again later" not in msg
+    assert msg.index("-c") < msg.index("--max-tokens"), "the server's context, the cause, comes first"
+
+
+def test_5xx_shows_the_servers_message_after_its_retries() -> None:
+    with ChatServer(lambda body, n: Reply(status=503, message="Loading model")) as srv:
+        with pytest.raises(BackendError) as exc:
+            _backend(srv, retries=1).complete(_request())
+    assert srv.calls == 2 and exc.value.attempts == 2
+    assert "HTTP 503: Loading model" in str(exc.value)
+
+
+def test_json_object_only_server_gets_its_form_after_one_rejection() -> None:
+    with ChatServer(valid, json_object_only=True) as srv:
+        backend = _backend(srv)
+        first = backend.complete(_request())
+        second = backend.complete(_request(seed=8))
+    forms = [r.body["response_format"]["type"] for r in srv.received]
+    assert forms == ["json_schema", "json_object", "json_object"], "learned once, then used for the run"
+    assert srv.received[1].body["response_format"]["schema"] == _request().schema
+    assert first.attempts == 2 and second.attempts == 1
+    assert json.loads(second.content)["title"].endswith("?")
+
+
+def test_json_schema_forced_on_a_json_object_server_names_the_setting() -> None:
+    with ChatServer(valid, json_object_only=True) as srv:
+        with pytest.raises(BackendError) as exc:
+            _backend(srv, response_format="json_schema").complete(_request())
+    assert srv.calls == 1
+    assert JSON_OBJECT_ONLY in str(exc.value) and "response_format" in str(exc.value)
+    assert "json_object for llama-cpp-python" in str(exc.value)
+    with ChatServer(valid, json_object_only=True) as srv:
+        _backend(srv, response_format="json_object").complete(_request())
+    assert srv.calls == 1 and srv.received[0].body["response_format"]["type"] == "json_object"
 
 
 def test_retries_run_out_with_a_non_fatal_error() -> None:
@@ -151,21 +224,86 @@ def test_registry_is_an_extension_point() -> None:
         get_backend("no-such-backend")
 
 
-def test_cache_same_request_no_new_call_and_no_key_stored(tmp_path: Path) -> None:
+def test_cache_keeps_only_what_it_is_told_and_keys_on_what_was_sent(tmp_path: Path) -> None:
     with ChatServer(valid) as srv:
-        cached = CachedBackend(_backend(srv), tmp_path / "llm")
+        cached = CachedBackend(_backend(srv), tmp_path / "llm", server=srv.url)
         first = cached.complete(_request())
+        cached.complete(_request())
+        assert srv.calls == 2, "a reply nobody kept is not replayed"
+        cached.keep(_request(), first)
         second = cached.complete(_request())
-        assert srv.calls == 1
+        assert srv.calls == 2
         assert second.cached and second.content == first.content and second.attempts == 0
-        cached.complete(_request(seed=8))
-        cached.complete(_request(model="other"))
-        assert srv.calls == 3
+        for other in (_request(seed=8), _request(model="other"), _request(max_tokens=512)):
+            cached.keep(other, cached.complete(other))
+        assert srv.calls == 5
+        elsewhere = CachedBackend(_backend(srv), tmp_path / "llm", server="http://other:1/v1")
+        assert not elsewhere.complete(_request()).cached, "another server, another key"
     files = list((tmp_path / "llm").rglob("*.json"))
-    assert len(files) == 3
+    assert len(files) == 4
     for f in files:
         text = f.read_text()
         assert KEY not in text and "127.0.0.1" not in text
+
+
+def test_a_cut_off_reply_is_never_cached(tmp_path: Path) -> None:
+    cut = Reply('{"title": "How', finish_reason="length")
+    with ChatServer(lambda body, n: cut) as srv:
+        cached = CachedBackend(_backend(srv), tmp_path / "llm")
+        resp = cached.complete(_request())
+        cached.keep(_request(), resp)
+        assert not cached.complete(_request()).cached and srv.calls == 2
+    assert not list((tmp_path / "llm").rglob("*.json"))
+
+
+# ---------------------------------------------------------------------------
+# What the server says about itself
+
+
+def test_probe_reads_models_props_and_slots() -> None:
+    props = {"total_slots": 2, "default_generation_settings": {"n_ctx": 8192}}
+    slots = [{"id": 0, "n_ctx": 8192}, {"id": 1, "n_ctx": 8192}]
+    with ChatServer(valid, models=["smollm2.gguf"], props=props, slots=slots) as srv:
+        info = _backend(srv).server_info()
+        assert srv.gets == ["/v1/models", "/props", "/slots"]
+    assert (info.models, info.slots, info.n_ctx) == (["smollm2.gguf"], 2, 8192)
+    with ChatServer(valid, slots=[{"id": 0, "n_ctx": 4096}]) as srv:
+        info = _backend(srv).server_info()
+    assert (info.models, info.slots, info.n_ctx) == (None, 1, 4096), "slots alone are read too"
+    with ChatServer(valid) as srv:
+        info = _backend(srv).server_info()
+    assert (info.models, info.slots, info.n_ctx, info.sources) == (None, None, None, [])
+
+
+def test_fit_lowers_concurrency_to_slots_and_context_and_checks_the_model() -> None:
+    f = fit(
+        ServerInfo(models=["qwen"], slots=1),
+        where="S",
+        model="qwne",
+        concurrency=4,
+        max_tokens=2048,
+        prompt_tokens=3000,
+    )
+    assert f.concurrency == 1
+    assert any("--model 'qwne' is not among the models S lists ('qwen')" in n and "--model qwen" in n for n in f.notes)
+    assert any("lowered to 1" in n and "-np" in n for n in f.notes)
+    shared = fit(
+        ServerInfo(slots=4, n_ctx=16384), where="S", model="m", concurrency=4, max_tokens=2048, prompt_tokens=3000
+    )
+    assert shared.concurrency == 3 and "do not fit the server's context of 16384" in shared.notes[0]
+    small = fit(
+        ServerInfo(slots=1, n_ctx=4096), where="S", model="m", concurrency=1, max_tokens=2048, prompt_tokens=3000
+    )
+    assert small.concurrency == 1 and "holds 4096 tokens" in small.notes[0] and "-c 16384 -np 1" in small.notes[0]
+    fine = fit(
+        ServerInfo(models=["m"], slots=8, n_ctx=65536),
+        where="S",
+        model="m",
+        concurrency=4,
+        max_tokens=2048,
+        prompt_tokens=3000,
+    )
+    assert (fine.concurrency, fine.notes) == (4, [])
 
 
 # ---------------------------------------------------------------------------

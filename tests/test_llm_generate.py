@@ -137,7 +137,7 @@ def test_a_question_that_never_validates_is_reported_not_written(tmp_path: Path)
     assert "not written: Data Architecture / Foundational #1" in r.stderr
     assert "[code.parse]" in r.stderr and "[references.citation] [Ref: A999] does not resolve" in r.stderr
     assert "failed validation after 2 repairs" in r.stderr
-    assert "validation: 0 errors" in r.stderr, "the shortfall note itself must not break the set"
+    assert "wrote 0 questions" in r.stderr and "nothing to score" in r.stderr and "100/100" not in r.stderr
     text = out.read_text()
     assert "def broken" not in text
     assert "### Shortfall" in text and "Data Architecture / Intermediate #1: needs 1, got 0" in text
@@ -171,7 +171,7 @@ def test_second_run_is_served_from_the_cache(tmp_path: Path) -> None:
         second = run_cli(*args)
         assert second.returncode == 0, second.stderr
         assert srv.calls == 4
-    assert "4 from the cache" in second.stderr
+    assert "4 from the cache" in second.stderr and "model: 0 requests" in second.stderr
     assert first.stdout == second.stdout
 
 
@@ -212,13 +212,11 @@ def test_dry_run_needs_no_sdk_call_even_without_key(monkeypatch: pytest.MonkeyPa
 
 
 def test_concurrency_is_bounded_and_used() -> None:
+    # The time it saves is measured in bench/llm_bench.py, as a ratio against concurrency 1.
     with ChatServer(lambda body, n: Reply(valid(body, n).content, delay=0.3)) as srv:
-        t0 = time.monotonic()
         g = generate(Blueprint(count=8, topics={"edge computing": 8}), model=_options(srv, concurrency=4))
-        elapsed = time.monotonic() - t0
     assert len(g.set.questions) == 8
     assert srv.max_in_flight == 4
-    assert elapsed < 8 * 0.3
 
 
 def test_rejected_key_stops_the_run_with_a_clear_error() -> None:
@@ -242,7 +240,7 @@ def test_retries_show_in_the_summary_and_cost_from_prices() -> None:
             "10",
         )
     assert r.returncode == 0, r.stderr
-    assert "1 completions (0 from the cache, 1 retries, 0 repairs)" in r.stderr
+    assert "model: 2 requests, 1 reply (1 failed request, 1 retry, 0 from the cache, 0 repairs, 0 cut off)" in r.stderr
     assert "tokens: 120 prompt + 80 completion = 200; cost $0.0010" in r.stderr
 
 
@@ -269,3 +267,154 @@ def test_bank_only_generate_is_unchanged() -> None:
         r = run_cli("generate", "--count", "6")
         assert srv.calls == 0
     assert r.returncode == 0 and "model:" not in r.stderr
+
+
+# ---------------------------------------------------------------------------
+# What real local servers do (issue 19)
+
+ONE = ("--count", "1", "--topics", "data:1", "--mix", "0/0/100", "--concurrency", "1")
+
+
+def test_start_line_and_max_tokens_sent() -> None:
+    with ChatServer(valid) as srv:
+        r = run_cli(*_cli(srv, *ONE, "--max-tokens", "1500"))
+    assert r.returncode == 0, r.stderr
+    first = r.stderr.splitlines()[0]
+    assert first.startswith(f"archqa: writing 1 question with test-model at {srv.url}"), first
+    assert srv.received[0].body["max_tokens"] == 1500
+
+
+def test_a_cut_off_reply_is_its_own_failure_not_repaired_nor_cached() -> None:
+    def script(body: dict[str, Any], n: int) -> Reply:
+        return Reply(json.dumps(draft(body, n))[:300], finish_reason="length", usage=(3000, 2048))
+
+    with ChatServer(script) as srv:
+        r = run_cli(*_cli(srv, *ONE))
+        assert srv.calls == 1, "a cut-off reply is not sent back for repair"
+        again = run_cli(*_cli(srv, *ONE))
+        assert srv.calls == 2, "nor cached: the next run asks again"
+    assert r.returncode == 1
+    assert "cut off at --max-tokens 2048" in r.stderr and "raise --max-tokens" in r.stderr
+    assert "[reply.json]" not in r.stderr, "not reported as a JSON error"
+    assert "1 cut off" in r.stderr and "tokens: 3000 prompt + 2048 completion" in r.stderr
+    assert again.returncode == 1
+
+
+def test_a_reply_cut_at_the_context_names_the_context() -> None:
+    def script(body: dict[str, Any], n: int) -> Reply:
+        return Reply('{"title": "How', finish_reason="length", usage=(8000, 192))
+
+    with ChatServer(script) as srv:
+        r = run_cli(*_cli(srv, *ONE))
+    assert r.returncode == 1 and "cut off at the server's context after 192 tokens" in r.stderr
+    assert "llama-server -c" in r.stderr
+
+
+def test_context_exceeded_is_not_retried_and_the_summary_is_honest() -> None:
+    said = "Context size has been exceeded."
+    with ChatServer(lambda body, n: Reply(status=500, message=said)) as srv:
+        r = run_cli(*_cli(srv, "--count", "2", "--topics", "data:2", "--mix", "0/0/100", "--concurrency", "1"))
+        assert srv.calls == 2, "one request per slot, none retried"
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert said in r.stderr and "llama-server -c 16384 -np 1" in r.stderr
+    assert "try again later" not in r.stderr
+    assert "model: 2 requests, 0 replies (2 failed requests, 0 retries" in r.stderr
+    assert "nothing to score" in r.stderr
+
+
+def test_a_json_object_only_server_is_used_after_one_rejection() -> None:
+    with ChatServer(valid, json_object_only=True) as srv:
+        r = run_cli(*_cli(srv, "--count", "3", "--topics", "data:3", "--mix", "0/0/100", "--concurrency", "1"))
+        forms = [x.body["response_format"]["type"] for x in srv.received]
+    assert r.returncode == 0, r.stderr
+    assert forms == ["json_schema", "json_object", "json_object", "json_object"]
+    assert "1 failed request" in r.stderr
+
+
+def test_model_not_listed_warns_and_slots_fit_concurrency() -> None:
+    props = {"total_slots": 1, "default_generation_settings": {"n_ctx": 65536}}
+    with ChatServer(lambda b, n: Reply(valid(b, n).content, delay=0.2), models=["smollm2"], props=props) as srv:
+        r = run_cli(*_cli(srv, "--count", "3", "--topics", "data:3", "--mix", "0/0/100", "--concurrency", "4"))
+        assert srv.max_in_flight == 1
+    assert r.returncode == 0, r.stderr
+    assert "--model 'test-model' is not among the models" in r.stderr and "--model smollm2" in r.stderr
+    assert "concurrency 4 lowered to 1: the server has 1 slot" in r.stderr
+
+
+def test_ctrl_c_stops_at_once_and_closes_the_connection(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    with ChatServer(lambda body, n: Reply(valid(body, n).content, delay=60)) as srv:
+        args = [sys.executable, "-m", "archqa", *_cli(srv, "--count", "2", "--topics", "data:2", "--mix", "0/0/100")]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while srv.in_flight < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert srv.in_flight == 2, "both requests reached the server"
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        stopped = time.monotonic() - t0
+        while srv.disconnects < 2 and time.monotonic() < t0 + 10:
+            time.sleep(0.05)
+        assert srv.disconnects == 2, "the server saw both connections close"
+    assert stopped < 5, f"Ctrl-C took {stopped:.1f} s"
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+
+
+def test_one_example_and_a_placeholder_ref_and_none_after_a_near_duplicate() -> None:
+    def script(body: dict[str, Any], n: int) -> Reply:
+        user = body["messages"][1]["content"]
+        if not _is_repair(body):
+            example = json.loads(user.split("in the reply format only (do not repeat its concept or sentences):\n")[1])
+            return Reply(json.dumps(draft(body, n, title=example["title"])))
+        return valid(body, n)
+
+    with ChatServer(script) as srv:
+        g = generate(Blueprint(count=1, topics={"data": 1}, mix=(0, 0, 100)), model=_options(srv))
+    first, repair = srv.received[0].body["messages"], srv.received[1].body["messages"]
+    assert first[1]["content"].count('"key_insight"') == 1, "one example"
+    assert "[Ref: <id>]" in first[1]["content"] and "[Ref: A3]" not in first[1]["content"]
+    assert "[links.near-duplicate]" in repair[-1]["content"]
+    assert '"key_insight"' not in repair[1]["content"], "the repair shows no example"
+    assert "Bibliography you may cite" in repair[1]["content"]
+    assert len(g.set.questions) == 1
+
+
+def test_lists_labels_and_missing_tradeoffs_are_sent_back() -> None:
+    listy = (
+        "**Implementation:**\n\nThe service keeps an idempotency key per write [Ref: A1]. "
+        + "It stores the result and answers a retry from it. " * 12
+        + "\n\n- a dedup table\n- a reconcile job"
+    )
+
+    def script(body: dict[str, Any], n: int) -> Reply:
+        if _is_repair(body):
+            return valid(body, n)
+        ids = re.findall(r"^(A\d+)\. ", body["messages"][1]["content"], re.M)
+        return Reply(json.dumps(draft(body, n, answer=listy.replace("A1", ids[0]), tradeoffs=[])))
+
+    with ChatServer(script) as srv:
+        g = generate(Blueprint(count=1, topics={"data": 1}, mix=(0, 0, 100)), model=_options(srv))
+    repair = srv.received[1].body["messages"][-1]["content"]
+    for rule in ("structure.prose-label", "structure.prose-list", "structure.tradeoffs"):
+        assert f"[{rule}]" in repair, rule
+    assert len(g.set.questions) == 1
+
+
+def test_the_cache_keeps_only_validated_replies() -> None:
+    def script(body: dict[str, Any], n: int) -> Reply:
+        if _is_repair(body):
+            return valid(body, 1)
+        return Reply(json.dumps(draft(body, 1, answer="Too short [Ref: A999].")))
+
+    with ChatServer(script) as srv:
+        args = _cli(srv, *ONE)
+        first = run_cli(*args)
+        assert first.returncode == 0 and srv.calls == 2
+        second = run_cli(*args)
+        assert second.returncode == 0, second.stderr
+        assert srv.calls == 3, "the invalid first reply was not cached; the kept repair was"
+    assert "1 from the cache" in second.stderr

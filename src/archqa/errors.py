@@ -55,8 +55,10 @@ class BackendError(ArchqaError):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, fatal: bool = True) -> None:
+    def __init__(self, message: str, *, fatal: bool = True, attempts: int = 0) -> None:
         self.fatal = fatal
+        self.attempts = attempts
+        """HTTP requests made before giving up (0 when none was sent)."""
         super().__init__(message)
 
 

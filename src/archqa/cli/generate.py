@@ -151,6 +151,11 @@ def generate(
         result = run_generate(
             bp, bank=bank, allow_shortfall=allow_shortfall, title=title, model=model, cv=llm.get("from_cv")
         )
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        click.echo("\narchqa: interrupted; nothing was written", err=True)
+        sys.exit(130)
     finally:
         if bar is not None:
             bar.close()
@@ -168,11 +173,11 @@ def generate(
         sys.stdout.write(text)
     r = result.report
     where = f" to {out}" if out else ""
-    click.echo(
-        f"archqa: wrote {r.questions} questions{where}; validation: {r.errors} errors, "
-        f"{r.warnings} warnings, score {format_score(r.score)}/100",
-        err=True,
-    )
+    if r.questions:
+        verdict = f"validation: {r.errors} errors, {r.warnings} warnings, score {format_score(r.score)}/100"
+    else:
+        verdict = "nothing to score"
+    click.echo(f"archqa: wrote {r.questions} questions{where}; {verdict}", err=True)
     failed = report(result)
     for s in result.shortfalls:
         echo(f"archqa: shortfall: {s.describe()}", err=True)

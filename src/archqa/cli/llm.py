@@ -45,14 +45,29 @@ _OPTIONS = [
         "--concurrency",
         type=click.IntRange(1, 64),
         default=None,
-        help="Requests in flight at once [default: 4].",
+        help="Requests in flight at once [default: 4; lowered to the server's slots and context when it says "
+        "them, as llama-server does].",
     ),
     click.option(
         "--timeout",
         type=click.FloatRange(0.1, 3600),
         default=None,
         metavar="SECONDS",
-        help="Timeout of one model request; a timed-out request is retried [default: 120].",
+        help="Timeout of one model request; a timed-out request is retried once [default: 600].",
+    ),
+    click.option(
+        "--max-tokens",
+        type=click.IntRange(64, 65536),
+        default=None,
+        help="The longest reply, in tokens; a reply cut off there is reported, not repaired [default: 2048; "
+        "a full question is 800-1,300].",
+    ),
+    click.option(
+        "--response-format",
+        type=click.Choice(["auto", "json_schema", "json_object"]),
+        default=None,
+        help="How structured output is asked for: json_schema (OpenAI, llama-server, vLLM, Ollama), json_object "
+        "(llama-cpp-python's server) or auto: json_schema, then json_object if the server rejects it [default: auto].",
     ),
     click.option(
         "--max-repairs",
@@ -94,7 +109,18 @@ _OPTIONS = [
     ),
 ]
 
-KEYS = ("backend", "model_name", "base_url", "concurrency", "timeout", "max_repairs", "price_input", "price_output")
+KEYS = (
+    "backend",
+    "model_name",
+    "base_url",
+    "concurrency",
+    "timeout",
+    "max_tokens",
+    "response_format",
+    "max_repairs",
+    "price_input",
+    "price_output",
+)
 
 
 def model_options(func: F) -> F:
@@ -149,7 +175,14 @@ def prepare(opts: dict[str, Any], bp: Blueprint, bank: str | None) -> tuple[Mode
         _dry_run(config, bp, bank, opts)
         sys.exit(0)
     bar = ProgressBar()
-    return ModelOptions.from_config(config, fill=bool(opts.get("fill")), progress=bar), bar
+    options = ModelOptions.from_config(config, fill=bool(opts.get("fill")), progress=bar, notice=_notice)
+    return options, bar
+
+
+def _notice(text: str) -> None:
+    from archqa.cli.common import echo
+
+    echo(f"archqa: {text}", err=True)
 
 
 def _dry_run(config: Any, bp: Blueprint, bank_path: str | None, opts: dict[str, Any]) -> None:
@@ -167,9 +200,18 @@ def _dry_run(config: Any, bp: Blueprint, bank_path: str | None, opts: dict[str, 
     out += [f"- requests: {len(p.jobs)} (one per slot, plus up to {config.max_repairs} repairs each)"]
     if p.bank_entries:
         out.append(f"- from the bank: {len(p.bank_entries)} questions")
-    out += ["", "## response_format: json_schema 'question' (strict)", "", json.dumps(question_schema()), ""]
+    form = {
+        "auto": "json_schema 'question' (strict); json_object with the schema if the server rejects it",
+        "json_schema": "json_schema 'question' (strict)",
+        "json_object": "json_object with the schema (llama-cpp-python's form)",
+    }[config.response_format]
+    out += ["", f"## response_format: {form}", "", json.dumps(question_schema()), ""]
     for i, job in enumerate(p.jobs, 1):
-        out += [f"## Request {i}: {job.slot.label()}", f"model: {config.model}, seed: {bp.seed}", ""]
+        out += [
+            f"## Request {i}: {job.slot.label()}",
+            f"model: {config.model}, seed: {bp.seed}, max_tokens: {config.max_tokens}",
+            "",
+        ]
         for m in job.messages:
             out += [f"### {m['role']}", m["content"], ""]
     click.echo("\n".join(out))

@@ -32,6 +32,8 @@ class CompletionRequest:
     seed: int | None = None
     temperature: float = 0.2
     timeout: float = 60.0
+    max_tokens: int | None = None
+    """The most tokens the reply may have (sent as ``max_tokens``); None sends no limit."""
 
 
 @dataclass
@@ -60,6 +62,13 @@ class CompletionResponse:
     attempts: int = 1
     """HTTP requests made for this completion (1 + retries); 0 when served from the cache."""
     cached: bool = False
+    finish_reason: str = ""
+    """Why the model stopped, as the server says: 'stop', 'length' (cut at ``max_tokens`` or the context)..."""
+
+    @property
+    def cut_off(self) -> bool:
+        """True when the reply was cut at the token limit: not a whole answer, never cached or repaired."""
+        return self.finish_reason == "length"
 
 
 class Backend(Protocol):

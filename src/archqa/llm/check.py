@@ -6,7 +6,10 @@ about that question count (its own lines; never the document-level blueprint
 and honesty rules), plus three checks the document rules cannot make alone:
 the reply reads back exactly as written (no stray headings or fences in the
 prose), it cites at least one work, and it is not a near copy of a question
-it was asked to differ from. Errors and warnings both send it back for repair,
+it was asked to differ from. :func:`check_prose` reads the draft's prose as the
+model wrote it, before whitespace is normalised (which would flatten a list into
+"- a. - b."): no list lines, label-only paragraphs or headings, and the trade-off
+rows the prompt asks for at Intermediate and Advanced. Errors and warnings both send it back for repair,
 so a kept question passes ``archqa validate --strict``.
 """
 
@@ -24,6 +27,7 @@ from archqa.model import (
     BibEntry,
     CodeExample,
     Diagram,
+    Difficulty,
     MetricRow,
     Provenance,
     Question,
@@ -214,7 +218,8 @@ def check_question(q: Question, allowed: Sequence[BibEntry], avoid: Sequence[str
             _finding(
                 "references.citation",
                 "the answer cites no work.",
-                "cite at least one bibliography entry from the list as [Ref: A1] where the answer relies on it.",
+                "cite at least one bibliography entry from the list as [Ref: <id>], with an id listed there, where "
+                "the answer relies on it.",
                 ql.fields.get("answer", ql.heading),
             )
         )
@@ -231,4 +236,69 @@ def check_question(q: Question, allowed: Sequence[BibEntry], avoid: Sequence[str
                     Severity.WARNING,
                 )
             )
+    return out
+
+
+_LIST_LINE = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)])\s+\S", re.M)
+_FLAT_ITEM = re.compile(r"(?:^|[.:;!?]\s+)[-*\u2022]\s+\S")
+_HEADING = re.compile(r"^\s*#{1,6}\s+\S", re.M)
+_LABEL = re.compile(r"^\s*(?:\*\*|__)?[A-Z][\w /&()-]{0,40}:(?:\*\*|__)?\s*(?:\*\*|__)?\s*$")
+_BOLD_LABEL = re.compile(r"^\s*(?:\*\*|__)[^*_\n]{1,40}:?(?:\*\*|__):?\s")
+
+
+def check_prose(draft: DraftQuestion, difficulty: Difficulty) -> list[Finding]:
+    """Findings on the prose fields as written (lists, label-only paragraphs, headings) and on the trade-off
+    rows the prompt requires at Intermediate and Advanced."""
+    out: list[Finding] = []
+    for name, text in (("answer", draft.answer), ("key_insight", draft.key_insight)):
+        paras = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+        heading = _HEADING.search(text)
+        if heading:
+            out.append(
+                _finding(
+                    "structure.prose-heading",
+                    f"the {name} has a heading line ('{_line(heading.group(0))[:40]}').",
+                    f"write the {name} as paragraphs of prose without '#' headings.",
+                )
+            )
+        listed = _LIST_LINE.search(text)
+        flat = [p for p in paras if len(_FLAT_ITEM.findall(_line(p))) >= 2]
+        if listed or flat:
+            shown = _line(listed.group(0)) if listed else _line(flat[0])[:60]
+            out.append(
+                _finding(
+                    "structure.prose-list",
+                    f"the {name} has a list ('{shown[:60]}'), which the answer rules forbid.",
+                    "turn the items into sentences that connect them; put checkable items in key_points.",
+                )
+            )
+        labels = [p for p in paras if _LABEL.match(p) or _BOLD_LABEL.match(p)]
+        if labels:
+            out.append(
+                _finding(
+                    "structure.prose-label",
+                    f"the {name} has a label paragraph ('{_line(labels[0])[:40]}').",
+                    "drop labels such as '**Implementation:**'; open the paragraph with a sentence that says it.",
+                )
+            )
+    for point in draft.key_points:
+        if _HEADING.match(point) or _LABEL.match(point):
+            out.append(
+                _finding(
+                    "structure.prose-label",
+                    f"the key point '{_line(point)[:40]}' is a label or heading, not a checkable idea.",
+                    "write each key point as one idea the interviewer can hear in an answer.",
+                )
+            )
+            break
+    if difficulty is not Difficulty.FOUNDATIONAL and len(draft.tradeoffs) < 2:
+        n = len(draft.tradeoffs)
+        out.append(
+            _finding(
+                "structure.tradeoffs",
+                f"{'an' if difficulty.value[0] in 'AEIOU' else 'a'} {difficulty.value} question needs 2-3 trade-off "
+                f"rows; this one has {n}.",
+                "add rows (approach, pros, cons, use_when) comparing at least two approaches.",
+            )
+        )
     return out

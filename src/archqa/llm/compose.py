@@ -21,7 +21,7 @@ Modes:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +32,10 @@ from archqa.generate.select import Selection, Shortfall, _quotas, allocate, bank
 from archqa.llm.author import Author, Outcome, Progress, Stats, totals
 from archqa.llm.backend import Backend, get_backend
 from archqa.llm.cache import CachedBackend
-from archqa.llm.config import LLMConfig
+from archqa.llm.config import LLMConfig, redact_url
 from archqa.llm.cv import CVMatch, frame_question, match_claims, read_claims
 from archqa.llm.prompt import Catalogue, Job, Slot, build_messages, cited_ids, draft_of, example_entries
+from archqa.llm.server import estimate_tokens, fit
 from archqa.model import Blueprint, Difficulty, Question, QuestionSet
 from archqa.text import terms
 from archqa.validate.code import canonical
@@ -54,13 +55,33 @@ class ModelOptions:
     concurrency: int = 4
     max_repairs: int = 2
     temperature: float = 0.2
-    timeout: float = 120.0
+    timeout: float = 600.0
+    max_tokens: int = 2048
     price_input: float | None = None
     price_output: float | None = None
     progress: Progress | None = None
+    base_url: str | None = None
+    notice: Callable[[str], None] | None = None
+    """Told what the run will do before it starts: the start line, and notes about the server (a --model it
+    does not list, concurrency fitted to its slots and context)."""
+    fit_server: bool = True
+    """Read the server's /v1/models, /props and /slots first (see :mod:`archqa.llm.server`)."""
+
+    @property
+    def where(self) -> str:
+        """The server, safe to print (the backend's base URL when none was given here)."""
+        url = self.base_url or getattr(getattr(self.backend, "backend", self.backend), "base_url", None)
+        return redact_url(url) if isinstance(url, str) and url else "the OpenAI API"
 
     @classmethod
-    def from_config(cls, config: LLMConfig, *, fill: bool = False, progress: Progress | None = None) -> ModelOptions:
+    def from_config(
+        cls,
+        config: LLMConfig,
+        *,
+        fill: bool = False,
+        progress: Progress | None = None,
+        notice: Callable[[str], None] | None = None,
+    ) -> ModelOptions:
         """Build the backend named in ``config`` (wrapped in the response cache unless ``cache = false``)."""
         if not config.model:
             raise ConfigError(
@@ -69,7 +90,7 @@ class ModelOptions:
             )
         backend: Backend = get_backend(config.backend, **config.backend_kwargs())
         if config.cache:
-            backend = CachedBackend(backend)
+            backend = CachedBackend(backend, server=redact_url(config.base_url) if config.base_url else "openai")
         return cls(
             backend=backend,
             model=config.model,
@@ -79,9 +100,12 @@ class ModelOptions:
             max_repairs=config.max_repairs,
             temperature=config.temperature,
             timeout=config.timeout,
+            max_tokens=config.max_tokens,
             price_input=config.price_input,
             price_output=config.price_output,
             progress=progress,
+            base_url=config.base_url,
+            notice=notice,
         )
 
 
@@ -178,7 +202,13 @@ def _job(bank: Bank, cat: Catalogue, slot: Slot, avoid: Sequence[str], examples:
     want = terms(" ".join([slot.topic, *slot.focus, slot.claim or ""]))
     allowed = cat.allowed(files, want, cited)
     titles = list(dict.fromkeys([*avoid, *(q.title for q in questions)]))
-    return Job(slot=slot, messages=build_messages(slot, allowed, drafts, titles), allowed=allowed, avoid=titles)
+    return Job(
+        slot=slot,
+        messages=build_messages(slot, allowed, drafts, titles),
+        allowed=allowed,
+        avoid=titles,
+        bare=build_messages(slot, allowed, [], titles),
+    )
 
 
 def plan(bank: Bank, blueprint: Blueprint, *, model: bool, fill: bool = False, cv: str | Path | None = None) -> Plan:
@@ -284,11 +314,12 @@ def compose(
             backend=model.backend,
             model=model.model,
             provenance=source,
-            concurrency=model.concurrency,
+            concurrency=_fitted(model, p.jobs),
             max_repairs=model.max_repairs,
             seed=blueprint.seed,
             temperature=model.temperature,
             timeout=model.timeout,
+            max_tokens=model.max_tokens,
             prefix="cv" if p.cv else "gen",
         )
         outcomes = author.write(p.jobs, model.progress)
@@ -338,6 +369,36 @@ def compose(
         cv_matches=p.cv_matches,
         model=model.model if model else "",
     )
+
+
+def _fitted(model: ModelOptions, jobs: Sequence[Job]) -> int:
+    """The concurrency for the run, fitted to what the server says of itself; tells ``model.notice`` first."""
+    concurrency = model.concurrency
+    notes: list[str] = []
+    info_of = getattr(model.backend, "server_info", None)
+    if jobs and model.fit_server and info_of is not None:
+        info = info_of()
+        if info is not None:
+            prompt = max(estimate_tokens("\n".join(m["content"] for m in job.messages)) for job in jobs)
+            f = fit(
+                info,
+                where=model.where,
+                model=model.model,
+                concurrency=concurrency,
+                max_tokens=model.max_tokens,
+                prompt_tokens=prompt,
+            )
+            concurrency, notes = f.concurrency, f.notes
+    if model.notice is not None:
+        for note in notes:
+            model.notice(note)
+        if jobs:
+            n = len(jobs)
+            model.notice(
+                f"writing {n} question{'s' if n != 1 else ''} with {model.model} at {model.where} (concurrency "
+                f"{min(concurrency, n)}, --max-tokens {model.max_tokens}, --timeout {model.timeout:g} s)"
+            )
+    return concurrency
 
 
 def _cv_blueprint(bp: Blueprint, questions: Sequence[Question], bank: Bank) -> tuple[Blueprint, list[str]]:

@@ -8,6 +8,8 @@ else ``~/.config/archqa/config.toml``, with an ``[llm]`` table::
     model = "gpt-4o-mini"
     base_url = "http://localhost:11434/v1"
     concurrency = 4
+    max_tokens = 2048       # the longest reply; a full question is 800-1,300 tokens
+    response_format = "auto"  # or "json_schema" (OpenAI, llama-server, vLLM, Ollama) or "json_object"
     price_input = 0.15      # USD per million prompt tokens
     price_output = 0.60     # USD per million completion tokens
 
@@ -22,7 +24,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -30,6 +32,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from archqa.errors import ConfigError
 
 KEY_VARIABLES = ("ARCHQA_API_KEY", "OPENAI_API_KEY")
+
+ResponseFormat = Literal["auto", "json_schema", "json_object"]
+"""How structured output is asked for: ``json_schema`` (OpenAI's form: OpenAI, llama-server, vLLM, Ollama),
+``json_object`` (``{"type": "json_object", "schema": ...}``: llama-cpp-python's server), or ``auto``
+(``json_schema`` first, then ``json_object`` when the server rejects it)."""
 
 
 class LLMSettings(BaseModel):
@@ -41,7 +48,9 @@ class LLMSettings(BaseModel):
     model: str | None = None
     base_url: str | None = None
     concurrency: int = Field(default=4, ge=1, le=64)
-    timeout: float = Field(default=120.0, gt=0)
+    timeout: float = Field(default=600.0, gt=0, description="seconds for one request (a CPU server needs minutes)")
+    max_tokens: int = Field(default=2048, ge=64, le=65536, description="the longest reply, in tokens")
+    response_format: ResponseFormat = "auto"
     max_repairs: int = Field(default=2, ge=0, le=10)
     retries: int = Field(default=4, ge=0, le=10)
     temperature: float = Field(default=0.2, ge=0, le=2)
@@ -109,8 +118,9 @@ class LLMConfig(LLMSettings):
             f"model: {self.model or '(none)'}",
             f"base URL: {redact_url(self.base_url) if self.base_url else '(OpenAI default)'}",
             f"API key: {key}",
-            f"concurrency: {self.concurrency}, timeout: {self.timeout:g} s, max repairs: {self.max_repairs}, "
-            f"retries: {self.retries}, temperature: {self.temperature:g}",
+            f"concurrency: {self.concurrency}, timeout: {self.timeout:g} s, max tokens: {self.max_tokens}, "
+            f"max repairs: {self.max_repairs}, retries: {self.retries}, temperature: {self.temperature:g}",
+            f"response format: {self.response_format}",
             f"config file: {self.config_path or '(none)'}",
         ]
 
@@ -121,6 +131,7 @@ class LLMConfig(LLMSettings):
             "api_key": self.api_key.get_secret_value() if self.api_key else None,
             "timeout": self.timeout,
             "retries": self.retries,
+            "response_format": self.response_format,
         }
 
 

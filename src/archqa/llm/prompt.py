@@ -22,6 +22,13 @@ from archqa.validate.engine import Finding
 MAX_WORKS = 40
 """At most this many bibliography entries go into one prompt."""
 
+EXAMPLES = 1
+"""Bank questions shown as examples in a first request. Small models copy the first example they see, so one;
+and a repair after a near-duplicate finding shows none."""
+
+REF_HINT = "[Ref: <id>]"
+"""How a citation is written, with a placeholder: a real id in the hint is copied even when it is not listed."""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -58,7 +65,7 @@ class DraftQuestion(_Strict):
     type: str = Field(description="Design, Trade-off, Scenario, Concept or Debugging")
     tags: list[str] = Field(description="2-4 lowercase-hyphenated tags")
     key_insight: str = Field(description="one or two sentences, at most 45 words")
-    answer: str = Field(description="120-300 words of prose paragraphs citing the bibliography as [Ref: A1]")
+    answer: str = Field(description="120-300 words of prose paragraphs citing the prompt's bibliography as [Ref: <id>]")
     key_points: list[str] = Field(description="3-6 points the interviewer listens for")
     code: list[DraftCode] = Field(description="at least one code example")
     diagram: str = Field(description="Mermaid source such as 'graph LR ...', or an empty string")
@@ -101,6 +108,8 @@ class Job:
     allowed: list[BibEntry]
     avoid: list[str] = field(default_factory=list)
     """Titles the new question must not nearly repeat (examples and questions already in the set)."""
+    bare: list[Message] = field(default_factory=list)
+    """The same first request without the examples: what a repair after a near-duplicate finding builds on."""
 
 
 @dataclass
@@ -154,7 +163,7 @@ def cited_ids(texts: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(r for t in texts for m in CITATION.finditer(t) for r in split_refs(m.group(1))))
 
 
-def example_entries(bank: Bank, slot: Slot, k: int = 2) -> list[Entry]:
+def example_entries(bank: Bank, slot: Slot, k: int = EXAMPLES) -> list[Entry]:
     """Up to ``k`` bank questions to show as examples: same topic, nearest difficulty, rotated by slot index."""
     same = [e for e in bank.entries if e.topic == slot.topic]
     if not same:
@@ -208,7 +217,8 @@ def _requirements(slot: Slot) -> list[str]:
         "- tags: 2-4 lowercase-hyphenated tags.",
         "- key_insight: one or two sentences, at most 45 words.",
         "- answer: 120-300 words of plain prose paragraphs (no headings, lists, tables, code fences or "
-        "bold labels). Cite at least one work from the bibliography below as [Ref: A3], only with those ids.",
+        f"bold labels). Cite at least one work from the bibliography below as {REF_HINT}, where <id> is one of "
+        "the ids listed there (never an id that is not listed).",
         "- key_points: 3-6 items, each one checkable idea the interviewer listens for.",
         f"- code: at least one example in one of these languages: {langs}. It must parse as that language; "
         "put the source without fences.",
@@ -244,7 +254,8 @@ def build_messages(
     lines += ["", "Bibliography you may cite (by id; cite nothing else):"]
     lines += [f"{b.id}. {b.text}" for b in allowed]
     if examples:
-        lines += ["", "Examples from the bank, in the reply format (do not repeat their concepts):"]
+        label = "An example" if len(examples) == 1 else "Examples"
+        lines += ["", f"{label} from the bank, in the reply format only (do not repeat its concept or sentences):"]
         lines += [json.dumps(ex, ensure_ascii=False) for ex in examples]
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
 
