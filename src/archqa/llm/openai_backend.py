@@ -47,7 +47,7 @@ _CONTEXT = re.compile(
     re.I,
 )
 _INVALID = re.compile(
-    r"invalid|not supported|unsupported|validation|must be|expected|unknown|unrecognized|not allowed|"
+    r"invalid|not supported|unsupported|validation|must be|\bexpected\b|unrecognized|not allowed|"
     r"response_format|json_schema|json_object|grammar|schema",
     re.I,
 )
