@@ -418,3 +418,27 @@ def test_the_cache_keeps_only_validated_replies() -> None:
         assert second.returncode == 0, second.stderr
         assert srv.calls == 3, "the invalid first reply was not cached; the kept repair was"
     assert "1 from the cache" in second.stderr
+
+
+@pytest.mark.parametrize(
+    ("answer", "rules"),
+    [
+        ("The cache - a Redis cluster - holds the keys. It expires them after a day [Ref: A1].", []),
+        ("We keep three things. - a dedup table. - a reconcile job. - an alert.", ["structure.prose-list"]),
+        ("First we store keys.\n1. store\n2. expire", ["structure.prose-list"]),
+        ("Trade-offs:\n\nThe table costs memory.", ["structure.prose-label"]),
+        ("**Why it works** The key makes a retry safe.", ["structure.prose-label"]),
+        ("## Design\n\nThe key makes a retry safe.", ["structure.prose-heading"]),
+    ],
+)
+def test_prose_checks_read_the_draft_as_written(answer: str, rules: list[str]) -> None:
+    from archqa.llm.check import check_prose
+    from archqa.llm.prompt import DraftQuestion
+    from archqa.model import Difficulty
+
+    d = DraftQuestion.model_validate(draft({"messages": [{"role": "user", "content": "A1. Book"}]}, 1, answer=answer))
+    assert [f.rule for f in check_prose(d, Difficulty.FOUNDATIONAL)] == rules
+    assert "structure.tradeoffs" not in [f.rule for f in check_prose(d, Difficulty.ADVANCED)], "two rows are enough"
+    one_row = d.model_copy(update={"tradeoffs": d.tradeoffs[:1]})
+    assert [f.rule for f in check_prose(one_row, Difficulty.INTERMEDIATE)][-1] == "structure.tradeoffs"
+    assert "structure.tradeoffs" not in [f.rule for f in check_prose(one_row, Difficulty.FOUNDATIONAL)]
