@@ -15,6 +15,7 @@ import pytest
 
 from archqa.formats.source import read_text
 from archqa.importer import import_paths, read_file_questions
+from archqa.model import Question
 from archqa.store import Store
 from tests.conftest import run_cli
 
@@ -316,6 +317,7 @@ def test_a_reader_failing_on_one_file_does_not_stop_the_others(tmp_path: Path, m
 
     (tmp_path / "a.md").write_text("Q: What is a lease?\nA: A lock that expires.\n\nQ: b?\nA: c.\n")
     (tmp_path / "b.md").write_text("**1. What is odd?**\n\nThis file trips the reader.\n\n**2. Why?**\n\nBecause.\n")
+
     def broken(src: SourceText) -> list[RawQuestion]:
         raise IndexError("list index out of range")
 
@@ -611,3 +613,221 @@ def test_question_markers_inside_code_fences_never_start_questions(dialect: str)
     assert [sq.question.title.split()[2] for sq in qs] == ["leasing", "fencing", "sharding"]
     code = [c.code for c in qs[1].question.code]
     assert code == [f"{marker}\n---\n# comment"]
+
+
+# -- issue 13: the banks people really have ------------------------------------------------------------------
+
+BANKS = Path(__file__).parent / "fixtures" / "banks"
+
+
+def _bank(name: str) -> tuple[str, list[Question]]:
+    got, qs, _ = read_file_questions(read_text(BANKS / name), name)
+    return got, [sq.question for sq in qs]
+
+
+def test_front_matter_is_metadata_and_the_body_is_read_by_the_readers() -> None:
+    got, qs = _bank("front_matter_cards.md")
+    assert got == "cards" and len(qs) == 4
+    assert all(q.topic == "Integration" and {"messaging", "queues"} <= set(q.tags) for q in qs)
+    assert qs[1].code and qs[1].code[0].language == "python"
+    article = "---\ntitle: What is a lease?\ntags: [locks]\n---\n\nA lock that expires unless renewed.\n"
+    got, qs2, _ = read_file_questions(article, "a.md")
+    assert got == "front-matter" and [sq.question.title for sq in qs2] == ["What is a lease?"]
+
+
+def test_readers_are_chosen_per_part_and_combined() -> None:
+    from archqa.importer.read import read_file
+
+    got = read_file(read_text(BANKS / "mixed_layouts.md"), "m.md")
+    assert got.dialect == "qa-markers+details+bold-questions"
+    assert [p.reader for p in got.reading.parts] == ["qa-markers", "details", "bold-questions"]
+    assert len(got.questions) == 6
+    follow = got.questions[4].question
+    assert "What if two candidates split the vote?" in follow.answer  # follow-ups stay in the answer
+    got = read_file(read_text(BANKS / "list_then_headings.md"), "l.md")
+    assert got.dialect == "list-cards+numbered" and len(got.questions) == 5
+    assert got.questions[1].question.code[0].language == "sql"  # code inside a numbered item
+
+
+def test_prompts_without_a_question_mark_are_questions_and_section_headings_are_not() -> None:
+    from archqa.formats.readers.common import is_prompt
+
+    asks = [
+        "Explain the Saga pattern.",
+        "Name three tools that trace requests",
+        "Difference between X and Y",
+        "Compare A with B",
+        "How would you shard users",
+        "Design a feed",
+        "List the trade-offs",
+        "What is CAP",
+        "Why Kafka",
+        "Is PUT idempotent?",
+        "What is X? ⭐⭐",
+    ]
+    sections = [
+        "What good answers mention",
+        "Calculate usage",
+        "Out of scope",
+        "Requirements",
+        "How it works",
+        "High-level design",
+        "Design considerations:",
+        "Introduction",
+    ]
+    assert [t for t in asks if not is_prompt(t)] == [] and [t for t in sections if is_prompt(t)] == []
+    _, qs = _bank("design_sections.md")
+    assert [q.title for q in qs] == ["Design a ride-hailing dispatch service", "Design a news feed"]
+    assert "Out of scope" in qs[0].answer and "Calculate usage" in qs[0].answer
+
+
+def test_an_open_fence_is_reported_with_its_line_and_closed_before_the_next_question() -> None:
+    from archqa.importer.read import read_file
+
+    got = read_file(read_text(BANKS / "open_fence.md"), "o.md")
+    assert [sq.question.title for sq in got.questions][1:] == [
+        "What happens when a queue is unbounded?",
+        "How do you size a worker pool?",
+    ]
+    assert [(line, "never closed" in msg) for line, msg in got.reading.warnings] == [(7, True)]
+    assert got.questions[0].question.code[0].code.startswith("for msg := range in")
+    # with nothing to close it before, the fence swallows the rest, and the warning says so
+    got = read_file("## What is X?\n\nIt is.\n\n```go\nx := 1\n\nmore code\n", "p.md")
+    assert got.reading.warnings and "lines after it were read as code" in got.reading.warnings[0][1]
+
+
+def test_paywall_stubs_prose_fences_inline_html_and_decorated_titles() -> None:
+    from archqa.importer.read import read_file
+
+    got = read_file(read_text(BANKS / "paywall.md"), "p.md")
+    assert [sq.flags for sq in got.questions] == [["stub-answer"], ["stub-answer"], []]
+    _, qs = _bank("bash_prose.md")
+    assert qs[0].answer.startswith("Two identical environments") and not qs[0].code
+    assert qs[2].code[0].code == "kubectl rollout status deployment/web" and not qs[2].answer
+    _, qs = _bank("details_html.md")
+    assert qs[0].answer.startswith("The client sends **SYN**, the server answers **SYN-ACK**")
+    assert all("<br" not in q.answer and "<b>" not in q.answer for q in qs) and "*TTLs*" in qs[1].answer
+    _, qs = _bank("decorated_titles.md")
+    assert [q.title for q in qs] == [
+        "What is an error budget?",
+        "Why page on symptoms rather than causes?",
+        "What is a runbook?",
+    ]
+    _, qs = _bank("anchors_lookalike.md")
+    assert all("<a" not in q.answer and q.answer for q in qs)
+
+
+def test_inline_html_conversion_is_safe() -> None:
+    from archqa.formats.inline_html import inline_html_to_markdown as md
+
+    assert md("a <b>bold</b><br>b <i>it</i>") == "a **bold**\nb *it*"
+    assert md("List<String> and a < b, `x<b>y`, <b>z</b>") == "List<String> and a < b, `x<b>y`, **z**"
+    assert md("<b>x</b><script>alert(1)</script><img src=x onerror=alert(1)>") == "**x**"
+    assert md('<a href="https://e.org/?a=1&amp;b=2" onclick="x()">docs</a>') == "[docs](https://e.org/?a=1&b=2)"
+    assert md("no tags, 1 < 2") == "no tags, 1 < 2"
+
+
+def test_promotion_and_summaries_are_not_topics() -> None:
+    _, qs = _bank("promo_and_summary.md")
+    assert [q.topic for q in qs] == ["Modelling", "Modelling"]
+    from archqa.formats.readers.common import clean_category
+
+    assert clean_category("You can also find all 85 answers here 👉") == ""
+    assert clean_category("Interview-ready summary") == "" and clean_category("Caching (5 questions)") == "Caching"
+
+
+def test_a_list_of_questions_without_answers_is_read_and_flagged() -> None:
+    got, qs, _ = read_file_questions(read_text(BANKS / "question_list.md"), "q.md")
+    assert got == "question-list" and len(qs) == 5 and all(sq.flags == ["empty-answer"] for sq in qs)
+    assert [sq.question.topic for sq in qs] == ["Scaling"] * 3 + ["Storage"] * 2
+
+
+def test_cluster_other_stays_rare_and_says_why() -> None:
+    from collections import Counter
+
+    clusters: Counter[str] = Counter()
+    for p in sorted(BANKS.glob("*.md")):
+        _, qs, _ = read_file_questions(read_text(p), p.name)
+        clusters.update(sq.cluster for sq in qs)
+    assert clusters["other"] / sum(clusters.values()) < 0.10, clusters
+    text = (
+        "# Misc\n\n## What is a lease?\n\nA lock that expires.\n\n## What is quux?\n\nNobody knows.\n\n"
+        "## How do locks expire?\n\nBy lease.\n"
+    )
+    _, qs, _ = read_file_questions(text, "m.md")
+    quux = next(sq for sq in qs if "quux" in sq.question.title)
+    assert quux.cluster == "behavioral" and "filed with most questions of its file" in quux.cluster_reason
+
+
+def test_near_duplicates_keep_acronyms_and_different_code_apart(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "## What is HTTPS?\n\nHTTP over TLS.\n\n## What does this print?\n\n```python\nprint(1)\n```\n"
+    )
+    (tmp_path / "b.md").write_text(
+        "## What is HTTP?\n\nA protocol.\n\n## What does this print?\n\n```python\nprint(2)\n```\n"
+        "\n## What are leases for?\n\nLocks.\n"
+    )
+    (tmp_path / "c.md").write_text("## What are the leases for?\n\nExpiring locks.\n")
+    with Store.open(tmp_path / "s.db") as store:
+        report = import_paths([str(tmp_path)], store)
+        pairs = [(p.kind, p.a[1], p.b[1]) for p in store.duplicate_pairs()]
+    assert (report.exact_duplicates, report.near_duplicates) == (0, 1)
+    assert pairs == [("near", "What are leases for?", "What are the leases for?")]
+
+
+def test_import_warns_when_a_file_may_lose_questions(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "lost.md").write_text(
+        "# Notes\n\n## Intro\n\nSome words.\n\nWhy are these lost?\n\nBecause no reader takes a plain line.\n\n"
+        "## What is kept?\n\nThis one.\n\n## What else is kept?\n\nThat one.\n\n```sh\nopen fence\n"
+    )
+    r = run_cli("import", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "lost.md:7: looks like a question but was not imported: 'Why are these lost?'" in r.stderr
+    assert "lost.md:19: this code fence is never closed" in r.stderr
+    assert "1 file may have lost questions" in r.stderr and "skipped region" in r.stdout
+    assert run_cli("import", "--strict", str(tmp_path / "lost.md"), "--db", str(tmp_path / "x.db")).returncode == 3
+    data = json.loads(run_cli("import", "--format", "json", str(tmp_path), "--db", str(tmp_path / "y.db")).stdout)
+    f = data["files"][0]
+    assert f["loses_questions"] and f["skipped_regions"] >= 1 and f["lost"] == [[7, "Why are these lost?"]]
+    assert data["files_that_may_lose_questions"] == 1
+
+
+def test_import_explain_shows_readers_lines_and_what_was_skipped(tmp_path: Path) -> None:
+    import json
+
+    r = run_cli("import", "--explain", str(BANKS / "mixed_layouts.md"), str(BANKS / "scenario_question_label.md"))
+    assert r.returncode == 0, r.stderr
+    assert "read as qa-markers+details+bold-questions" in r.stdout
+    assert "lines 3-10: qa-markers, 2 questions" in r.stdout and "lines 27-41: bold-questions" in r.stdout
+    assert "  line 29: How would you elect a leader among five nodes?" in r.stdout
+    data = json.loads(run_cli("import", "--explain", "--format", "json", str(BANKS / "promo_and_summary.md")).stdout)
+    ex = data["files"][0]
+    assert [q["title"] for q in ex["questions"]] == ["What is normalisation?", "When would you denormalise?"]
+    assert any(s["text"].startswith("- normalise first") for s in ex["skipped"])
+    assert not (Path(os.environ["ARCHQA_DB"])).exists()  # --explain writes nothing
+    assert run_cli("import", "--explain", str(tmp_path / "missing.md")).returncode == 1
+
+
+def test_export_and_search_cover_the_store_and_the_bundled_bank() -> None:
+    import json
+
+    hits = json.loads(run_cli("search", "saga", "--format", "json").stdout)
+    assert hits and all(h["source"].startswith("archqa/bank/") for h in hits)  # nothing imported yet
+    assert json.loads(run_cli("search", "saga", "--no-bank", "--format", "json").stdout) == []
+    assert run_cli("import", str(BANKS)).returncode == 0
+    out = Path(os.environ["ARCHQA_DB"]).parent / "store.json"
+    r = run_cli("export", "store", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    import yaml
+
+    expected = yaml.safe_load((BANKS / "expected.yaml").read_text())
+    assert len(json.loads(out.read_text())["set"]["questions"]) == sum(len(v) for v in expected.values())
+    hits = json.loads(run_cli("search", "lease", "--format", "json").stdout)
+    assert {h["source"].startswith("archqa/bank/") for h in hits} == {True, False}
+    # imported notes (an open fence, inline HTML, prose fences among them) make a set the validator can read:
+    # its findings (notes have no key insight) give exit 1, never an unreadable document
+    r = run_cli("generate", "--bank", "store", "--count", "6", "--allow-shortfall")
+    assert r.returncode in (0, 1) and "never closed" not in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert r.stdout.count("\n### Q") >= 5

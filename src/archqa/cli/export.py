@@ -55,7 +55,8 @@ def export(
     difficulties: tuple[str, ...],
     deck_name: str | None,
 ) -> None:
-    """Export SOURCE: a house-format set file, a directory of them, or `bank` (the bundled bank).
+    """Export SOURCE: a house-format set file, a directory of them, `bank` (the bundled bank) or `store` (the
+    questions imported with `archqa import`; `store:PATH` for another store file).
 
     Anki notes keep their ids across exports, so importing an edited set
     updates the cards you have. Exit status 2 when SOURCE cannot be read or an

@@ -221,6 +221,12 @@ def _print_hits(hits: list[Any], fmt: str) -> None:
 @click.argument("query")
 @click.option("--any", "any_words", is_flag=True, help="Match questions with any of the words (default: all).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Most results to show.")
+@click.option(
+    "--bank/--no-bank",
+    default=True,
+    show_default=True,
+    help="Search the bundled bank too (its sources show as archqa/bank/FILE).",
+)
 @_filters
 @db_option
 @format_option
@@ -229,6 +235,7 @@ def search(
     query: str,
     any_words: bool,
     limit: int,
+    bank: bool,
     topic: str | None,
     difficulty: str | None,
     tag: str | None,
@@ -236,12 +243,21 @@ def search(
     db: Path | None,
     fmt: str,
 ) -> None:
-    """Full-text search of the store, best matches first (bm25, titles weigh most)."""
+    """Full-text search of the store and the bundled bank, best matches first (bm25, titles weigh most)."""
+    from archqa.importer.bank_index import search_everywhere
     from archqa.store import Store
 
     with Store.open(db) as store:
-        hits = store.search(
-            query, any_words=any_words, topic=topic, difficulty=difficulty, tag=tag, source=source, limit=limit
+        hits = search_everywhere(
+            store,
+            query,
+            bank=bank,
+            any_words=any_words,
+            topic=topic,
+            difficulty=difficulty,
+            tag=tag,
+            source=source,
+            limit=limit,
         )
     _print_hits(hits, fmt)
 

@@ -13,6 +13,8 @@ from archqa.model import CLUSTERS, Difficulty, QuestionSet, Topic, cluster_of
 
 BANK = "bank"
 """The SOURCE word for the bundled bank."""
+STORE = "store"
+"""The SOURCE word for the import store (``store:PATH`` names another store file)."""
 
 
 def load_source(source: str | Path) -> QuestionSet:
@@ -24,6 +26,8 @@ def load_source(source: str | Path) -> QuestionSet:
     """
     if str(source) == BANK:
         return _bank_set(None, "archqa question bank")
+    if str(source) == STORE or str(source).startswith(STORE + ":"):
+        return _store_set(str(source)[len(STORE) + 1 :] or None)
     path = Path(source)
     if path.is_dir():
         return _bank_set(path, f"Questions from {path.name or path}")
@@ -32,7 +36,8 @@ def load_source(source: str | Path) -> QuestionSet:
             str(path),
             None,
             "no such file",
-            "pass a house-format .md file, a directory of them, or the word `bank` for the bundled bank",
+            "pass a house-format .md file, a directory of them, the word `bank` for the bundled bank or `store` for"
+            " the questions you imported",
         )
     return number_questions(read_set(path))
 
@@ -56,6 +61,17 @@ def _bank_set(path: Path | None, title: str) -> QuestionSet:
     # Each bank file has its own reference ids, so the questions keep their own text
     # and the set carries no merged references.
     return number_questions(QuestionSet(title=title, topics=topics, questions=questions))
+
+
+def _store_set(db: str | None) -> QuestionSet:
+    """Every question of the import store (``archqa import``), its topics the clusters they were filed in."""
+    from archqa.generate.bank import load_store_bank
+
+    bank = load_store_bank(db)
+    topics = [Topic(name=t, overview=bank.overviews.get(t, "")) for t in bank.topics]
+    return number_questions(
+        QuestionSet(title="Imported questions", topics=topics, questions=bank.questions(bank.entries))
+    )
 
 
 def number_questions(qset: QuestionSet) -> QuestionSet:

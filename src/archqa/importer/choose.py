@@ -98,7 +98,10 @@ def choose(src: SourceText, dialect: str | None = None) -> Reading:
             raise ArchqaError(f"--dialect {dialect!r} is unknown; choose from {', '.join(readers())}")
         lines = len(src.lines)
         raws = [] if reader.name == "house" else reader.read(src)
-        return Reading(reader.name, raws, [Part(0, lines, reader.name, len(raws))])
+        reading = Reading(reader.name, raws, [Part(0, lines, reader.name, len(raws))])
+        if reader.name != "house":
+            _account(src, reading)
+        return reading
     meta, body_start = front_matter(src)
     body = src if not body_start else SourceText(src.path, src.text, src.lines, _after(src.blocks, body_start))
     best, conf = detect(src)
@@ -261,8 +264,13 @@ def _question_lines(src: SourceText, b: Block) -> list[tuple[int, str]]:
     """Lines of a skipped block that read as questions: a bold question, or a list item ending in '?' that
     has an answer under it."""
     if b.kind == "paragraph":
-        hit = bold_question(b.raw.partition("\n")[0])
-        return [(b.line, hit[0])] if hit else []
+        first, _, rest = b.raw.partition("\n")
+        hit = bold_question(first)
+        if hit:
+            return [(b.line, hit[0])]
+        if not rest and len(first) < 200 and first.rstrip().endswith("?") and is_prompt(first.strip()):
+            return [(b.line, first.strip())]  # a question written as a plain paragraph
+        return []
     if b.kind in ("bullet_list", "ordered_list"):
         out = []
         for s, e in list_item_ranges(b):

@@ -4,6 +4,7 @@ difficulty assigned with a confidence and a reason, tags from its category."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from archqa.importer.classify import classify_cluster, classify_difficulty
@@ -90,3 +91,24 @@ def enrich(q: Question, category: str, given_difficulty: str = "", house: bool =
     if not q.topic:
         q.topic = CLUSTERS.get(cluster, "Other")
     return StoredQuestion(q, cluster, cconf, creason, dconf, dreason, flags)
+
+
+def file_clusters(questions: list[StoredQuestion]) -> list[StoredQuestion]:
+    """Questions no keyword placed ('other') go with the cluster most of their file's questions have, when most
+    of the file agrees; the reason says so and the confidence stays low."""
+    placed = [sq.cluster for sq in questions if sq.cluster != "other"]
+    if len(placed) < 2 or len(placed) == len(questions):
+        return questions
+    top, n = Counter(placed).most_common(1)[0]
+    if 2 * n < len(placed):
+        return questions
+    for sq in questions:
+        if sq.cluster == "other":
+            sq.cluster, sq.cluster_confidence = top, 0.2
+            sq.cluster_reason = (
+                f"no cluster keywords of its own; filed with most questions of its file ({n} of {len(placed)} "
+                f"placed are {CLUSTERS[top]})"
+            )
+            if sq.question.topic == "Other":
+                sq.question.topic = CLUSTERS[top]
+    return questions

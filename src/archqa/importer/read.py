@@ -11,7 +11,7 @@ from archqa.errors import ArchqaError, InputError
 from archqa.formats.house import read_text_document
 from archqa.importer.choose import Reading, choose, combine
 from archqa.importer.decode import decode_file
-from archqa.importer.enrich import enrich
+from archqa.importer.enrich import enrich, file_clusters
 from archqa.importer.fields import (
     house_is_plausible,
     house_questions,
@@ -67,7 +67,7 @@ def read_file(text: str, path: str, dialect: str | None = None) -> FileReading:
             f"read as {reading.dialect} but no questions were found",
             "check the file with `archqa import --explain FILE`, or force a dialect with --dialect",
         )
-    questions = [enrich(r.question, r.category, r.difficulty, r.house) for r in found]
+    questions = file_clusters([enrich(r.question, r.category, r.difficulty, r.house) for r in found])
     suspicious = [
         (r.question.provenance.line if r.question.provenance else 0, r.question.title, why)
         for r in found

@@ -69,6 +69,19 @@ class DuplicatePair:
     b: tuple[str, str, str, int]
 
 
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]++\b")
+
+
+def title_terms(title: str) -> frozenset[str]:
+    """A title's stemmed content words for near-duplicate linking, acronyms kept whole: 'HTTPS' and 'HTTP' are
+    different protocols, not a plural."""
+    acronyms = {a.lower() for a in _ACRONYM.findall(title)}
+    if not acronyms:
+        return terms(title)
+    rest = _ACRONYM.sub(" ", title)
+    return terms(rest) | frozenset(acronyms)
+
+
 def normalize_title(title: str) -> str:
     """Lowercase words only: the key for exact duplicates."""
     return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
@@ -199,7 +212,7 @@ class Store:
             json.dumps(sq.flags),
             normalize_title(q.title),
             q.model_dump_json(),
-            " ".join(sorted(terms(q.title))),
+            " ".join(sorted(title_terms(q.title))),
             "\n".join(x for x in (q.key_insight, q.answer, *q.key_points) if x),
             f"{q.topic} {sq.cluster}",
             " ".join(q.tags),
@@ -319,17 +332,42 @@ class Store:
                 links.append((ids[0], other, "exact", 1.0))
                 exact += 1
         # Terms are stored at import; rows written before migration 0005 (or with no terms) get them here.
-        sets = [frozenset(stored.split()) if stored else terms(title) for _, _, title, stored in rows]
+        sets = [frozenset(stored.split()) if stored else title_terms(title) for _, _, title, stored in rows]
         near = 0
         for i, j, sim in similar_pairs(sets, threshold):
             if rows[i][1] != rows[j][1]:
                 links.append((rows[i][0], rows[j][0], "near", round(sim, 3)))
                 near += 1
+        links, dropped = self._drop_different_code(links)
+        exact -= sum(1 for link in dropped if link[2] == "exact")
+        near -= sum(1 for link in dropped if link[2] == "near")
         self.db.execute("BEGIN IMMEDIATE")
         self.db.execute("DELETE FROM duplicates")
         self.db.executemany("INSERT OR IGNORE INTO duplicates VALUES (?,?,?,?)", links)
         self.db.execute("COMMIT")
         return exact, near
+
+    def _drop_different_code(
+        self, links: list[tuple[str, str, str, float]]
+    ) -> tuple[list[tuple[str, str, str, float]], list[tuple[str, str, str, float]]]:
+        """Links between questions that both carry code and whose code differs are not duplicates: 'What does
+        this print?' over two different snippets are two questions. Returns (kept, dropped)."""
+        if not links:
+            return links, []
+        ids = sorted({x for a, b, _, _ in links for x in (a, b)})
+        code: dict[str, tuple[str, ...]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for qid, data in self.db.execute(f"SELECT id, data FROM questions WHERE id IN ({marks})", chunk):
+                snippets = json.loads(data).get("code") or []
+                code[qid] = tuple(" ".join(str(c.get("code", "")).split()) for c in snippets)
+        kept: list[tuple[str, str, str, float]] = []
+        dropped: list[tuple[str, str, str, float]] = []
+        for link in links:
+            a, b = code.get(link[0], ()), code.get(link[1], ())
+            (dropped if a and b and a != b else kept).append(link)
+        return kept, dropped
 
     # -- reading ---------------------------------------------------------
     def duplicate_pairs(self, sources: Sequence[str] | None = None, limit: int = -1) -> list[DuplicatePair]:
