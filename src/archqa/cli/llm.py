@@ -223,9 +223,11 @@ def report(result: GeneratedSet) -> bool:
     if a is None:
         return False
     for m in a.cv_matches:
-        e = m.entry
-        target = f"{e.id} (similarity {m.similarity:.2f})" if e is not None else "no bank question"
-        click.echo(f"archqa: CV line {m.claim.line}: '{m.claim.text}' -> {target}", err=True)
+        click.echo(f"archqa: {m.describe()}", err=True)
+    if a.cv_matches:
+        from archqa.llm.cv import match_summary
+
+        click.echo(f"archqa: {match_summary(a.cv_matches)}", err=True)
     for o in a.failures:
         click.echo(f"archqa: not written: {o.describe()}", err=True)
     if a.stats is not None:

@@ -33,7 +33,7 @@ from archqa.llm.author import Author, Outcome, Progress, Stats, totals
 from archqa.llm.backend import Backend, get_backend
 from archqa.llm.cache import CachedBackend
 from archqa.llm.config import LLMConfig, redact_url
-from archqa.llm.cv import CVMatch, frame_question, match_claims, read_claims
+from archqa.llm.cv import MIN_SIMILARITY, CVMatch, frame_question, match_claims, read_claims
 from archqa.llm.prompt import Catalogue, Job, Slot, build_messages, cited_ids, draft_of, example_entries
 from archqa.llm.server import estimate_tokens, fit
 from archqa.model import Blueprint, Difficulty, Question, QuestionSet
@@ -238,7 +238,8 @@ def plan(bank: Bank, blueprint: Blueprint, *, model: bool, fill: bool = False, c
                         f"CV line {m.claim.line}",
                         1,
                         0,
-                        f"no bank question is about '{m.claim.text}'; pass --backend and --model to have one written",
+                        f"unmatched: the closest bank question to '{m.claim.text}' has similarity {m.similarity:.2f},"
+                        f" below {MIN_SIMILARITY:.2f}; pass --backend and --model to have one written",
                     )
                 )
         return p
