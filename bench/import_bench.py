@@ -1,12 +1,13 @@
 """Import, search and near-duplicate figures, each against a baseline measured in the same run.
 
 1. Import throughput (MB/s) of Markdown banks in several dialects vs a bare
-   markdown-it-py parse (commonmark + tables) of the same files. Targets: 5 MB/s, ratio >= 0.7.
+   markdown-it-py parse (commonmark + tables) of the same files. Target: ratio >= 0.7 on the bank-shaped
+   corpus (issue 13; the 5 MB/s target was withdrawn on two cores, MB/s is printed as context).
 2. Search p50/p99 over a store of 100,000 questions, multi-word queries with all
    words and with any word, vs a bare FTS5 bm25 query on the same table. Target: p99 < 50 ms.
 3. Near-duplicate linking over those 100,000 questions. Target: < 60 s.
 
-Usage: python bench/import_bench.py [--mb 20] [--questions 100000]
+Usage: python bench/import_bench.py [--mb 20] [--questions 100000] [--import-only]
 """
 
 from __future__ import annotations
@@ -202,8 +203,7 @@ def measure_import(name: str, corpus: Path, size: int, repeat: int) -> None:
     mbs = size / 1e6 / t_import
     print(f"import, {name} corpus: {size / 1e6:.1f} MB in {n_files} files, {n_imported:,} questions "
           f"({size / max(n_imported, 1) / 1e3:.1f} KB each): best of {repeat} {t_import:.2f} s "
-          f"(all: {', '.join(f'{t:.2f}' for t in imports)}) = {mbs:.1f} MB/s "
-          f"(target 5 MB/s: {'met' if mbs >= 5 else 'NOT met'})")
+          f"(all: {', '.join(f'{t:.2f}' for t in imports)}) = {mbs:.1f} MB/s")
     print(f"  bare markdown-it-py parse of the same files: best {t_parse:.2f} s = {size / 1e6 / t_parse:.1f} MB/s; "
           f"import throughput ratio {t_parse / t_import:.2f} (target >= 0.7: "
           f"{'met' if t_parse / t_import >= 0.7 else 'NOT met'})")
@@ -216,6 +216,7 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=20)
     ap.add_argument("--questions", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3, help="import and parse runs; the best of each is reported")
+    ap.add_argument("--import-only", action="store_true", help="only the import figures (no search or linking)")
     args = ap.parse_args()
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp:
@@ -225,6 +226,8 @@ def main() -> None:
             corpus.mkdir()
             size = writer(corpus, args.mb, rng)
             measure_import(name, corpus, size, args.repeat)
+        if args.import_only:
+            return
         t0 = time.perf_counter()
         store = store_with(args.questions, root / "search.db", rng)
         print(f"store of {args.questions:,} questions built in {time.perf_counter() - t0:.1f} s")

@@ -816,7 +816,7 @@ def test_export_and_search_cover_the_store_and_the_bundled_bank() -> None:
     hits = json.loads(run_cli("search", "saga", "--format", "json").stdout)
     assert hits and all(h["source"].startswith("archqa/bank/") for h in hits)  # nothing imported yet
     assert json.loads(run_cli("search", "saga", "--no-bank", "--format", "json").stdout) == []
-    assert run_cli("import", str(BANKS)).returncode == 0
+    assert run_cli("import", str(BANKS / "*.md")).returncode == 0
     out = Path(os.environ["ARCHQA_DB"]).parent / "store.json"
     r = run_cli("export", "store", "-o", str(out))
     assert r.returncode == 0, r.stderr
@@ -831,3 +831,29 @@ def test_export_and_search_cover_the_store_and_the_bundled_bank() -> None:
     r = run_cli("generate", "--bank", "store", "--count", "6", "--allow-shortfall")
     assert r.returncode in (0, 1) and "never closed" not in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert r.stdout.count("\n### Q") >= 5
+
+
+MOJIBAKE = BANKS / "mojibake"
+
+
+@pytest.mark.parametrize("name", ["cp1252.md", "cp1254.md", "latin1.md"])
+def test_mojibake_from_each_code_page_is_repaired(name: str, tmp_path: Path) -> None:
+    clean = read_file_questions(read_text(MOJIBAKE / "clean.md"), "clean.md")[1]
+    with Store.open(tmp_path / "s.db") as store:
+        report = import_paths([str(MOJIBAKE / name)], store)
+    f = report.files[0]
+    assert f.status == "imported" and f.repaired_lines == 7 and f.unrepaired_lines == []
+    from archqa.importer.decode import decode_file
+
+    fixed = decode_file((MOJIBAKE / name).read_bytes(), name)
+    got = read_file_questions(fixed.text, "clean.md")[1]
+    assert [(sq.question.title, sq.question.answer) for sq in got] == [
+        (sq.question.title, sq.question.answer) for sq in clean
+    ]
+    assert "Сервис and 🚀" in got[1].question.answer and "50 €" in got[2].question.title
+
+
+def test_lossy_mojibake_is_reported_with_its_lines() -> None:
+    r = run_cli("import", str(MOJIBAKE / "lossy_cp1252.md"))
+    assert r.returncode == 0, r.stderr
+    assert "could not repair lines 9, 11" in r.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import yaml
 
@@ -22,9 +23,11 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+@lru_cache(maxsize=16)
 def load_front_matter(text: str) -> object:
     """The YAML of a front-matter block, read safely: no aliases, no tags beyond plain data, bounded size and
-    nesting. yaml.YAMLError when it cannot be read that way."""
+    nesting. yaml.YAMLError when it cannot be read that way. The last few are cached (detection and reading
+    both look at a file's front matter); treat the result as read-only."""
     if len(text) > MAX_FRONT_MATTER:
         raise yaml.YAMLError(f"front matter over {MAX_FRONT_MATTER // 1000} KB")
     try:

@@ -19,7 +19,7 @@ import yaml
 from archqa.errors import ArchqaError, InputError
 from archqa.formats.blocks import Block, list_item_ranges
 from archqa.formats.frontmatter import FRONT, load_front_matter
-from archqa.formats.readers import RawQuestion, Reader, SourceText, detect, readers
+from archqa.formats.readers import RawQuestion, Reader, SourceText, readers
 from archqa.formats.readers.common import SURE_BY_MARKUP, bold_question, heading_text, is_prompt
 
 WHOLE_FILE = frozenset({"house", "front-matter"})
@@ -104,7 +104,10 @@ def choose(src: SourceText, dialect: str | None = None) -> Reading:
         return reading
     meta, body_start = front_matter(src)
     body = src if not body_start else SourceText(src.path, src.text, src.lines, _after(src.blocks, body_start))
-    best, conf = detect(src)
+    confidence = detect_all(body)
+    conf = max(confidence.values(), default=0.0)
+    if meta is not None and ("title" in meta or "question" in meta):
+        conf = max(conf, 0.95)
     if conf <= 0:
         raise InputError(
             src.path,
@@ -112,9 +115,9 @@ def choose(src: SourceText, dialect: str | None = None) -> Reading:
             "no recognizable questions",
             "questions need headings, Q:/A: markers or <details> blocks; see `archqa import --help`",
         )
-    if best.name == "house":
+    if confidence.get("house", 0.0) >= 1.0:
         return Reading("house", [], [Part(0, len(src.lines), "house", 0)])
-    reading = combine(body)
+    reading = combine(body, confidence=confidence)
     if meta is not None:
         reading.meta = _plain_meta(meta)
         if len(reading.questions) <= 1 and ("title" in meta or "question" in meta):
@@ -129,14 +132,23 @@ def _after(blocks: list[Block], line: int) -> list[Block]:
     return [b for b in blocks if b.start >= line]
 
 
-def combine(src: SourceText, exclude: frozenset[str] = WHOLE_FILE) -> Reading:
-    """Read every part of a file with the reader that explains it best (see the module's docstring)."""
+def detect_all(src: SourceText, exclude: frozenset[str] = frozenset({"front-matter"})) -> dict[str, float]:
+    """Each registered reader's confidence about a file (front matter is read by ``choose`` itself)."""
+    return {name: r.detect(src) for name, r in readers().items() if name not in exclude}
+
+
+def combine(
+    src: SourceText, exclude: frozenset[str] = WHOLE_FILE, confidence: dict[str, float] | None = None
+) -> Reading:
+    """Read every part of a file with the reader that explains it best (see the module's docstring).
+
+    ``confidence`` holds the readers' detection results when the caller has them already."""
     order = {name: n for n, name in enumerate(readers())}
     readings: dict[str, tuple[Reader, float, list[RawQuestion]]] = {}
     for name, r in readers().items():
         if name in exclude:
             continue
-        c = r.detect(src)
+        c = confidence[name] if confidence is not None and name in confidence else r.detect(src)
         if c > 0:
             readings[name] = (r, c, [rq for rq in r.read(src) if rq.title.strip()])
     spans = {name: [_span(rq, src) for rq in raws] for name, (_, _, raws) in readings.items()}
