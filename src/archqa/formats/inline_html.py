@@ -13,7 +13,10 @@ import re
 
 import nh3
 
-KNOWN = ("b", "strong", "i", "em", "code", "br", "p", "a", "ul", "ol", "li", "pre", "u", "s", "del", "span", "div")
+KNOWN = (
+    *("b", "strong", "i", "em", "code", "br", "p", "a", "ul", "ol", "li", "pre", "u", "s", "del", "span", "div"),
+    *("details", "summary"),
+)
 _KEPT = {"b", "strong", "i", "em", "code", "br", "p", "a", "ul", "ol", "li", "pre", "s", "del"}
 _HAS_TAG = re.compile(r"(?i)</?(?:" + "|".join(KNOWN) + r")\b[^<>]{0,200}+>")
 HTML_ELEMENTS = (
@@ -25,6 +28,10 @@ HTML_ELEMENTS = (
 )
 """Elements handed to nh3 (kept, or removed with script and style content); any other '<Word>' is text."""
 _NOT_A_TAG = re.compile(r"(?i)<(?!/?(?:" + "|".join(HTML_ELEMENTS) + r")\b[^<>]{0,2000}+>|!--)")
+_ANSWER_SUMMARY = re.compile(
+    r"(?i)<summary\b[^<>]{0,200}+>\s*+(?:<(?:b|strong)>\s*+)?(?:click to |click here to )?(?:show|view|reveal|see|"
+    r"expand)?\s*+(?:the\s++)?(?:answers?|solutions?|explanation)?\s*+(?:</(?:b|strong)>\s*+)?</summary>"
+)
 _CODE_SPAN = re.compile(r"(`++)[^`]++\1")
 _SIMPLE = {
     "<br>": "\n",
@@ -72,6 +79,8 @@ def inline_html_to_markdown(text: str) -> str:
         return f"\ue000{len(spans) - 1}\ue001"
 
     work = _CODE_SPAN.sub(keep, text) if "`" in text else text
+    if "<summary" in work or "<SUMMARY" in work:
+        work = _ANSWER_SUMMARY.sub("", work)  # 'Show answer' is the label of a collapsible, not answer text
     work = _NOT_A_TAG.sub("&lt;", work)
     clean = nh3.clean(work, tags=_KEPT, attributes={"a": {"href"}}, link_rel=None, strip_comments=True)
 

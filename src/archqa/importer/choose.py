@@ -3,8 +3,9 @@
 A file is cut into parts at its top-level headings (the level of its sections; a lone title above them does
 not count). Every reader that recognises something reads the whole file once; then each part takes the
 reading that finds the most questions in it (a question is a title that asks something, or one a reader is
-sure of by its markup: a ``Q1:`` heading, a ``<details>`` summary, a table row), then the one that explains
-most of its lines, then the most confident reader. The parts' readings are combined in file order.
+sure of by its markup: a ``Q1:`` heading, a ``<details>`` summary, a table row); on a tie, the reader that
+finds most questions in the whole file, then the one that explains most of the part's lines, then the most
+confident reader. The parts' readings are combined in file order.
 
 YAML front matter is metadata for every question of the file; the body is read like any other file, and the
 whole file is one article only when its body holds no more than one question.
@@ -152,6 +153,9 @@ def combine(
         if c > 0:
             readings[name] = (r, c, [rq for rq in r.read(src) if rq.title.strip()])
     spans = {name: [_span(rq, src) for rq in raws] for name, (_, _, raws) in readings.items()}
+    overall = {
+        name: sum(1 for rq in raws if name in SURE_BY_MARKUP or _asks(rq)) for name, (_, _, raws) in readings.items()
+    }
     reading = Reading("")
     used: list[str] = []
     for start, end, head in parts_of(src):
@@ -164,7 +168,8 @@ def combine(
                 continue  # the part's own heading asks something: a reading that skips it reads the part wrong
             good = sum(1 for rq, _ in found if name in SURE_BY_MARKUP or _asks(rq))
             covered = sum(min(e, end) - s for _, (s, e) in found)
-            scores.append(((good, covered, c, -order[name]), name, found))
+            # ties go to the reader that finds most questions in the whole file, so a file is not mixed for nothing
+            scores.append(((good, overall[name], covered, c, -order[name]), name, found))
         if not scores:
             continue
         scores.sort(key=lambda x: x[0], reverse=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from archqa.formats.blocks import Block, heading_label
 from archqa.formats.readers.base import RawQuestion, SourceText
 from archqa.formats.readers.common import ASK_LABEL, heading_text, is_prompt, split_on
@@ -31,6 +33,8 @@ def read(src: SourceText) -> list[RawQuestion]:
         level = max(sorted({b.level for b in qs}), key=lambda lv: sum(1 for b in qs if b.level == lv))
     else:
         level = max((b.level for _, b in heads), default=2)
+    if not qs and level == 1 and not several_h1:
+        return []  # a lone title over prose is a document, not a card
     at_level = [i for i, b in heads if b.level == level]
     mostly_asking = bool(qs) and 2 * sum(1 for i in at_level if i in asks) >= len(at_level)
     index = {id(b): i for i, b in heads}
@@ -42,6 +46,8 @@ def read(src: SourceText) -> list[RawQuestion]:
             return None  # a paragraph followed by a '---' rule parses as a heading; the author meant a rule
         if mostly_asking and index[id(b)] not in asks:
             return None
+        if ANSWER_LABEL.match(text):
+            return None  # an 'Answer' sub-heading belongs to the question above it
         return text, None
 
     return split_on(src, is_q)
@@ -51,10 +57,19 @@ def _asks(src: SourceText, i: int, b: Block) -> bool:
     """Whether a heading asks something, itself or by a 'Question:' label in one of the two blocks after it."""
     if is_prompt(heading_text(b)):
         return True
+    if ANSWER_LABEL.match(heading_text(b)):
+        return False
     for nxt in src.blocks[i + 1 : i + 3]:
         if nxt.kind == "heading":
-            return False
+            return nxt.level > b.level and ANSWER_LABEL.match(heading_text(nxt)) is not None
         label, _ = heading_label(nxt)
-        if label is not None and ASK_LABEL.match(label):
+        if label is not None and (ASK_LABEL.match(label) or ANSWER_LABEL.match(label)):
             return True
     return False
+
+
+ANSWER_LABEL = re.compile(
+    r"(?i)^(?:answers?|ans|a|solution|explanation|sample answer|model answer|suggested answer|short answer|"
+    r"detailed answer|expected answer)\s*+:?$"
+)
+"""A heading or label that opens an answer: the heading above it is the question."""

@@ -7,8 +7,10 @@ import re
 from archqa.formats.readers.base import RawQuestion, SourceText
 from archqa.formats.readers.common import clean_category, heading_text
 
-Q_MARK = re.compile(r"^\s*+(?:\*\*)?Q\s*+\d*+\s*+[:.]")
-A_MARK = re.compile(r"(?m)^[^\S\n]*+(?:\*\*)?A\s*+[:.]")
+_Q = r"(?:\*\*|__)?+(?:Q|Question|Ques)\s*+#?(\d*+)\s*+[:.)]"
+_A = r"(?:\*\*|__)?+(?:A|Ans|Answer)\s*+[:.)]"
+Q_MARK = re.compile(r"^\s*+" + _Q)
+A_MARK = re.compile(r"(?m)^[^\S\n]*+" + _A)
 
 
 def detect(src: SourceText) -> float:
@@ -18,9 +20,10 @@ def detect(src: SourceText) -> float:
     return 0.85 if q >= 2 and a >= 2 else 0.6 if q and a else 0.0
 
 
-Q_LINE = re.compile(r"^\s*+(?:\*\*)?Q\s*+(\d*+)\s*+[:.]\s*+(?:\*\*)?\s*+(.*)$")
-A_REST = re.compile(r"(?ms)^[^\S\n]*+(?:\*\*)?A\s*+[:.]\s*+(?:\*\*)?\s*+(.*)$")
-A_START = re.compile(r"^\s*+(?:\*\*)?A\s*+[:.]\s*+(?:\*\*)?\s*+")
+Q_LINE = re.compile(r"^\s*+" + _Q + r"\s*+(?:\*\*|__)?+\s*+(.*)$", re.I)
+A_REST = re.compile(r"(?ms)^[^\S\n]*+" + _A + r"\s*+(?:\*\*|__)?+\s*+(.*)$")
+A_START = re.compile(r"^\s*+" + _A + r"\s*+(?:\*\*|__)?+\s*+")
+"""'Q:', 'Q1.', 'Q2)', '**Question 3:**' open a question; 'A:', 'Ans.', '**Answer:**' its answer."""
 
 
 def read(src: SourceText) -> list[RawQuestion]:
@@ -41,6 +44,8 @@ def read(src: SourceText) -> list[RawQuestion]:
                 am = A_REST.search(rest)
                 if am:
                     rq.answer_md = am.group(1).strip()
+                elif rest.strip() and title.rstrip().endswith("?"):
+                    rq.answer_md = rest.strip()  # the question on its own line, the answer right below it
                 elif rest.strip():
                     rq.title = (title + " " + rest.strip()).strip()
                 rq.end = b.end
