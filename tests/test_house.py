@@ -163,3 +163,22 @@ def test_missing_id_gets_a_stable_id_from_the_title() -> None:
     a = read_text_document(text).set.questions[0].id
     b = read_text_document(text.replace("**Answer**: a", "**Answer**: b")).set.questions[0].id
     assert a == b and a.startswith("same-title")
+
+
+def test_an_answer_that_opens_with_a_block_round_trips() -> None:
+    from archqa.formats.house import write_question
+
+    prose = "```\nI would keep one queue per host and hand out one host\nat a time, with a delay between requests.\n```"
+    for answer in (prose, "- first point\n- second point", "| a | b |\n|---|---|\n| 1 | 2 |"):
+        q = Question(id="q-1", number=1, title="How?", topic="X", difficulty=Difficulty.FOUNDATIONAL, answer=answer)
+        doc = read_text_document("# D\n\n## Topic 1: X\n\n" + write_question(q, {}) + "\n")  # no open fence
+        got = doc.set.questions[0]
+        assert (got.answer, got.code) == (answer, []), answer
+
+
+def test_anchors_before_headings_are_not_answer_text() -> None:
+    text = (
+        '# D\n\n## Topic 1: X\n\n<a name="q1"></a>\n### Q1: A?\n\n**Answer**: one.\n\n'
+        '<a name="q2"></a>\n### Q2: B?\n\n**Answer**: two.\n'
+    )
+    assert [q.answer for q in read_text_document(text).set.questions] == ["one.", "two."]

@@ -307,6 +307,13 @@ def show(question_id: str, history: bool, db: Path | None, fmt: str) -> None:
     with Store.open(db) as store:
         info = store.get(question_id)
     if info is None:
+        from archqa.importer.bank_index import bank_source, bank_store
+
+        with bank_store() as bank:  # a bundled-bank question, as `archqa search` shows them
+            info = bank.get(question_id)
+        if info is not None:
+            info["source"] = bank_source(str(info["source"]))
+    if info is None:
         raise ConfigError(f"no question with id {question_id!r} in the store; find ids with `archqa search` or `list`")
     q = info["question"]
     if fmt == "json":

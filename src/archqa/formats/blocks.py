@@ -235,3 +235,26 @@ def heading_label(block: Block) -> tuple[str | None, str]:
         if m and (block.raw.lstrip()[2:].find(":") != -1):
             return m.group(1).strip(), m.group(2).strip()
     return None, ""
+
+
+_CODE_LINE = re.compile(
+    r"^\s*+(?:def |class |return\b|import |from \S++ import |(?:if|for|while|elif|else|try|except|with)\b.*:$"
+    r"|func |fn |let |const |var |public |private |package |#include|//|/\*|\$ |>>> |SELECT\b|INSERT\b|UPDATE\b"
+    r"|CREATE\b|DELETE\b)|[;{}]\s*+$|^\s*+[\w.\[\]]++\s*+[:+\-*/]?=\s*+\S",
+    re.I,
+)
+
+
+def looks_like_prose(content: str) -> bool:
+    """Whether an untagged fence holds sentences rather than code or a drawing."""
+    lines = [ln for ln in content.split("\n") if ln.strip()]
+    if len(lines) < 2:
+        return False
+    words = len(re.findall(r"[A-Za-z]{2,}", content))
+    code_like = sum(1 for ln in lines if _CODE_LINE.search(ln))
+    return words >= 4 * len(lines) and code_like <= len(lines) // 8
+
+
+def looks_like_drawing(content: str) -> bool:
+    box = sum(content.count(c) for c in "─│┌┐└┘═║╔╗╚╝▶◀→←↓↑+|-")
+    return box > max(20, len(content) // 10)

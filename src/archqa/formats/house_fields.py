@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from archqa.formats.blocks import Block, list_items, parse_blocks, table_rows
+from archqa.formats.blocks import Block, list_items, looks_like_prose, parse_blocks, table_rows
 from archqa.formats.blueprint import parse_blueprint
 from archqa.formats.house_doc import FenceInfo, ParsedDocument, Prose, QuestionLines, TableInfo
 from archqa.model import (
@@ -195,6 +195,10 @@ class FieldReader:
         qi = len(self.questions) - 1 if self.q is not None else None
         self.doc.fences.append(FenceInfo(b.line, b.end, info, content, b.fence_closed, qi))
         if self.q is None or self.ql is None:
+            return
+        if not info and self.field == "answer" and not self.q.answer and looks_like_prose(content):
+            # '**Answer**:' over an untagged fence of sentences: the answer, kept verbatim (as import keeps it)
+            self.q.answer = b.raw if b.fence_closed else b.raw + "\n" + b.tokens[0].markup
             return
         if info.lower() in DIAGRAM_KINDS or (self.field == "diagram" and not info):
             self.q.diagrams.append(Diagram(kind=info.lower() or "text", source=content))

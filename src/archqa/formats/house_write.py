@@ -8,6 +8,9 @@ from archqa.formats.blocks import slugify
 from archqa.formats.blueprint import format_blueprint
 from archqa.model import Difficulty, Question, QuestionSet, Topic
 
+BLOCK_START = re.compile(r"^[ \t]{0,3}(?:```|~~~|[-*+][ \t]|\d{1,9}[.)][ \t]|\||#{1,6}[ \t]|>|<[a-zA-Z/!])")
+"""How an answer opens when its first line is a block of its own, not the text after a label."""
+
 
 def _fence(lang: str, code: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
@@ -72,7 +75,9 @@ def write_question(q: Question, ids: dict[str, Question]) -> str:
     if q.key_insight:
         out += ["", f"**Key Insight**: {q.key_insight}"]
     if q.answer:
-        out += ["", f"**Answer**: {q.answer}"]
+        # an answer that opens with a block (a fence, a list, a table) starts on its own line after the label
+        sep = "\n\n" if BLOCK_START.match(q.answer) else " "
+        out += ["", f"**Answer**:{sep}{q.answer}"]
     if q.key_points:
         out += ["", "**Key Points**:"] + [f"- {p}" for p in q.key_points]
     if q.code:

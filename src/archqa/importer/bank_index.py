@@ -33,6 +33,12 @@ def bank_store() -> Store:
     return store
 
 
+def bank_source(path: str) -> str:
+    """A bundled-bank file's path as archqa shows it: ``archqa/bank/FILE``."""
+    root = str(bundled_bank().resolve())
+    return "archqa/bank" + path[len(root) :] if path.startswith(root) else path
+
+
 def search_everywhere(
     store: Store,
     query: str,
@@ -51,11 +57,9 @@ def search_everywhere(
     hits = store.search(query, source=source, **opts)  # type: ignore[arg-type]
     if bank:
         seen = {h.id for h in hits}
-        root = str(bundled_bank().resolve())
         with bank_store() as index:
             for h in index.search(query, **opts):  # type: ignore[arg-type]
-                if h.source.startswith(root):
-                    h.source = "archqa/bank" + h.source[len(root) :]
+                h.source = bank_source(h.source)
                 if h.id not in seen and (source is None or source in h.source):
                     hits.append(h)
         hits.sort(key=lambda h: -h.score)

@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from archqa.formats.blocks import Block, heading_label, list_items, parse_blocks
+from archqa.formats.blocks import Block, heading_label, list_items, looks_like_drawing, looks_like_prose, parse_blocks
 from archqa.formats.house_doc import ParsedDocument
 from archqa.formats.house_fields import ANCHOR
 from archqa.formats.inline_html import inline_html_to_markdown
@@ -78,13 +78,13 @@ def fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
             content = b.tokens[0].content.rstrip("\n")
             if info == "mermaid":
                 diagrams.append(Diagram(kind="mermaid", source=content))
-            elif not info and _looks_like_drawing(content):
+            elif not info and looks_like_drawing(content):
                 diagrams.append(Diagram(kind="text", source=content))
-            elif not info and _looks_like_prose(content):
+            elif not info and looks_like_prose(content):
                 # an answer written in a plain fence: kept as it is, but as answer text
                 verbatim.add(len(answer))
                 answer.append(b.raw if b.fence_closed else b.raw + "\n" + b.tokens[0].markup)
-            elif info in PROSE_LANGUAGES and _looks_like_prose(content):
+            elif info in PROSE_LANGUAGES and looks_like_prose(content):
                 answer.append(content)  # sentences in a ```bash or ```text fence: the answer, not code
             else:
                 code.append(CodeExample(language=b.fence_info.split()[0] if b.fence_info else "", code=content))
@@ -137,29 +137,6 @@ PLAIN_ANSWER_MARK = re.compile(r"^\s*+(?:A|Ans|Answer)\s*+[:.\-–]\s++(?=\S)", 
 NAVIGATION = re.compile(r"^\s*+(?:(?:\*\*|__)?+\s*+\[[^\]]*+\]\(#[^)]*+\)\s*+(?:\*\*|__)?+\s*+[|·•]?+\s*+)++$")
 """A paragraph that is only links to anchors in the same page ('[⬆ Back to Top](#contents)'): navigation."""
 
-_CODE_LINE = re.compile(
-    r"^\s*+(?:def |class |return\b|import |from \S++ import |(?:if|for|while|elif|else|try|except|with)\b.*:$"
-    r"|func |fn |let |const |var |public |private |package |#include|//|/\*|\$ |>>> |SELECT\b|INSERT\b|UPDATE\b"
-    r"|CREATE\b|DELETE\b)|[;{}]\s*+$|^\s*+[\w.\[\]]++\s*+[:+\-*/]?=\s*+\S",
-    re.I,
-)
-
-
-def _looks_like_prose(content: str) -> bool:
-    """Whether an untagged fence holds sentences rather than code or a drawing."""
-    lines = [ln for ln in content.split("\n") if ln.strip()]
-    if len(lines) < 2:
-        return False
-    words = len(re.findall(r"[A-Za-z]{2,}", content))
-    code_like = sum(1 for ln in lines if _CODE_LINE.search(ln))
-    return words >= 4 * len(lines) and code_like <= len(lines) // 8
-
-
-def _looks_like_drawing(content: str) -> bool:
-    box = sum(content.count(c) for c in "─│┌┐└┘═║╔╗╚╝▶◀→←↓↑+|-")
-    return box > max(20, len(content) // 10)
-
-
 _EMPHASIS = re.compile(
     r"(\*\*|__)(?=\S)(.{1,500}?)(?<=\S)\1|(?<![\w*])([*_])(?=[^\s*_])(.{1,500}?)(?<=[^\s*_])\3(?![\w*])"
 )
@@ -206,6 +183,8 @@ def read_question(rq: RawQuestion, path: str, n: int, meta: dict[str, str] | Non
     title, number = clean_title(rq.title)
     if rq.meta.get("ask"):
         title = f"{title}: {clean_title(rq.meta['ask'])[0]}" if title else clean_title(rq.meta["ask"])[0]
+    if not f["key_insight"] and f["answer"]:
+        f["key_insight"] = first_sentence(str(f["answer"]))
     category = rq.category or str(meta.get("category") or meta.get("topic") or "")
     tags = ",".join([rq.meta.get("tags", ""), meta.get("tags", ""), *extra_tags])
     q = Question(
@@ -218,6 +197,22 @@ def read_question(rq: RawQuestion, path: str, n: int, meta: dict[str, str] | Non
         **f,  # type: ignore[arg-type]
     )
     return ReadQuestion(q, category, rq.meta.get("difficulty", "") or meta.get("difficulty", ""))
+
+
+_SENTENCE_END = re.compile(r"(?<=[^\s.?!][.?!])\s++(?=[A-Z0-9\"'(*_`])")
+
+
+def first_sentence(answer: str) -> str:
+    """The key insight a source did not state: the first sentence of its answer (its first paragraph, when
+    that paragraph is plain prose), at most 300 characters; "" when the answer opens with a list, a table,
+    code or a heading."""
+    para = answer.strip().split("\n\n", 1)[0]
+    if not para or MARKUP.match(para) or para.lstrip().startswith(("-", "*", "|", "`", "#", "<", ">")):
+        return ""
+    flat = " ".join(para.split())
+    m = _SENTENCE_END.search(flat, 0, 400)
+    sentence = flat[: m.start()] if m else flat
+    return sentence if len(sentence) <= 300 else ""
 
 
 SECTION_WORDS = re.compile(
