@@ -296,6 +296,19 @@ def test_every_doc_has_commands_and_markers_match() -> None:
                     )
 
 
+def test_no_install_line_points_at_pypi() -> None:
+    """Prose and inline code too: every `pip install` of archqa installs from a clone until there is a release."""
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for m in re.finditer(r"\bpip3?\s+install\b[^`\n]*", text):
+            install = re.split(r"&&|\|\||[;|#]", m.group(0))[0]
+            named = [a for a in shlex.split(install)[2:] if not a.startswith("-")]
+            line = text[: m.start()].count("\n") + 1
+            assert not any(re.match(r"archqa\b", a) for a in named), (
+                f"{doc.name}:{line}: {m.group(0)!r} installs archqa from PyPI, where it is not; use pip install ."
+            )
+
+
 def test_ci_runs_the_readme_test_command() -> None:
     quick = [c for c in ALL if c.doc.name == "README.md" and c.run.endswith("pytest")]
     assert quick, "the README's Quick start shows no test command"
