@@ -13,7 +13,13 @@ from archqa.formats.house_doc import ParsedDocument
 from archqa.formats.house_fields import ANCHOR
 from archqa.formats.inline_html import inline_html_to_markdown
 from archqa.formats.readers import RawQuestion
-from archqa.formats.readers.common import LEAD_SYMBOLS, SURE_BY_MARKUP, is_prompt, strip_trailing_decoration
+from archqa.formats.readers.common import (
+    BARE_NUMBER,
+    LEAD_SYMBOLS,
+    SURE_BY_MARKUP,
+    is_prompt,
+    strip_trailing_decoration,
+)
 from archqa.importer.enrich import tags_from
 from archqa.model import CodeExample, Diagram, Provenance, Question
 from archqa.store.store import normalize_title
@@ -182,7 +188,8 @@ def read_question(rq: RawQuestion, path: str, n: int, meta: dict[str, str] | Non
     extra_tags: list[str] = f.pop("tags")  # type: ignore[assignment]
     title, number = clean_title(rq.title)
     if rq.meta.get("ask"):
-        title = f"{title}: {clean_title(rq.meta['ask'])[0]}" if title else clean_title(rq.meta["ask"])[0]
+        ask = clean_title(rq.meta["ask"])[0]
+        title = f"{title}: {ask}" if title and not BARE_NUMBER.match(title) else ask
     if not f["key_insight"] and f["answer"]:
         f["key_insight"] = first_sentence(str(f["answer"]))
     category = rq.category or str(meta.get("category") or meta.get("topic") or "")

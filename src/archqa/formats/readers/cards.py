@@ -6,7 +6,7 @@ import re
 
 from archqa.formats.blocks import Block, heading_label
 from archqa.formats.readers.base import RawQuestion, SourceText
-from archqa.formats.readers.common import ASK_LABEL, heading_text, is_prompt, split_on
+from archqa.formats.readers.common import ASK_LABEL, BARE_NUMBER, heading_text, is_prompt, split_on
 
 
 def detect(src: SourceText) -> float:
@@ -55,7 +55,7 @@ def read(src: SourceText) -> list[RawQuestion]:
 
 def _asks(src: SourceText, i: int, b: Block) -> bool:
     """Whether a heading asks something, itself or by a 'Question:' label in one of the two blocks after it."""
-    if is_prompt(heading_text(b)):
+    if is_prompt(heading_text(b)) or BARE_NUMBER.match(heading_text(b)):
         return True
     if ANSWER_LABEL.match(heading_text(b)):
         return False

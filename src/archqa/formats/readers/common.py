@@ -16,9 +16,16 @@ LEAD_SYMBOLS = re.compile(r"^[^\w\s\"'`(\[<*_]++\s*+")
 """Emoji, bullets and arrows some banks put before a heading's text ('🔹 1. What is ...')."""
 
 
+_LINK = re.compile(r"\[([^\[\]]{1,500}+)\]\([^()\s]{0,2000}+(?:\s++\"[^\"]{0,500}+\")?\)")
+"""A Markdown link ('[What is X?](https://...)'): its text is what a heading says."""
+
+
 def heading_text(b: Block) -> str:
-    """A heading's text without its marks or leading decoration."""
-    return LEAD_SYMBOLS.sub("", b.heading_text)
+    """A heading's text without its marks, leading decoration or link markup."""
+    text = b.heading_text
+    if "](" in text:
+        text = _LINK.sub(r"\1", text)
+    return LEAD_SYMBOLS.sub("", text)
 
 
 def number_of(text: str) -> int:
@@ -82,6 +89,10 @@ ASK_LABEL = re.compile(r"(?i)^(?:the ask|question|problem(?: statement)?|prompt|
 _QUOTE_MARK = re.compile(r"(?m)^[^\S\n]*+>\s?")
 
 
+BARE_NUMBER = re.compile(r"(?i)^(?:q|question|problem|exercise|task|case)?\s*+#?\d{1,9}+(?:\.\d{1,9}+)*+[.:)]?$")
+"""A title that is only a number ('Question 3', 'Q12'): the question is the text under it."""
+
+
 def take_ask(rq: RawQuestion) -> None:
     """A 'The Ask' / 'Question:' / 'Problem:' label states the question in full; the rest is the answer.
 
@@ -90,6 +101,12 @@ def take_ask(rq: RawQuestion) -> None:
     the colon, or the paragraph or quote that follows it, becomes the ask. A 'Scenario:' label is the ask
     only when no other label states one (it sets the scene, and stays in the answer when a question follows).
     """
+    if BARE_NUMBER.match(rq.title.strip()) and rq.blocks and rq.blocks[0].kind == "paragraph":
+        first = rq.blocks[0]
+        if heading_label(first)[0] is None and len(first.raw) < 1000:
+            rq.meta["ask"] = " ".join(first.raw.split())
+            rq.blocks = rq.blocks[1:]
+            return
     found: list[tuple[int, int, str]] = []
     for i, b in enumerate(rq.blocks):
         label, rest = heading_label(b)
@@ -179,12 +196,36 @@ _PROMPT = re.compile(
 so that a section heading such as 'What good answers mention' or 'Calculate usage' is not a question."""
 
 
+_NEEDS_OBJECT = re.compile(
+    r"(?i)^(?:design|build|implement|architect|create|propose|sketch|name|list|give|write)\s++(\S++)(\s++\S)?"
+)
+_OBJECT = re.compile(r"(?i)^(?:a|an|the|your|our|one|two|three|four|five|several|some|all|any|each|every|\d+)$")
+_NOT_OBJECT = re.compile(r"(?i)^(?:of|for|and|or|in|on|with|to|by|from|at|is|are)$")
+_VERSUS = re.compile(r"(?i)\S\s++(?:vs\.?|versus)\s++\S")
+
+
 def is_prompt(text: str) -> bool:
-    """Whether a title asks something: it ends with '?' (a trailing decoration aside) or starts like a prompt."""
+    """Whether a title asks something: it ends with '?' (a trailing decoration aside), starts like a prompt, or
+    compares two things ('REST vs GraphQL').
+
+    An imperative that needs an object ('Design', 'List', 'Name') asks something when an article, a number or
+    a name follows it ('Design a feed', 'List three ...', 'Design Twitter'), not a plain noun ('Design
+    considerations', 'List of resources')."""
     if text.rstrip(" *_").endswith(":"):
         return False  # a label ('Design considerations:'), not a prompt
     stripped = strip_trailing_decoration(text)
-    return stripped.endswith("?") or _PROMPT.match(LEAD_SYMBOLS.sub("", stripped.lstrip())) is not None
+    if stripped.endswith("?"):
+        return True
+    words = LEAD_SYMBOLS.sub("", stripped.lstrip(" *_")).lstrip("*_ ")
+    if _PROMPT.match(words) is None:
+        return _VERSUS.search(words) is not None and len(words) < 120
+    m = _NEEDS_OBJECT.match(words)
+    if m is None:
+        return True
+    obj = m.group(1).strip("*_`\"'")
+    if not obj or _NOT_OBJECT.match(obj):
+        return False
+    return _OBJECT.match(obj) is not None or obj[0].isupper() or obj[0].isdigit() or m.group(2) is not None
 
 
 _TITLE_END = frozenset("?.!)]\"'`")
@@ -201,7 +242,8 @@ def strip_trailing_decoration(text: str) -> str:
 _BOLD_Q = re.compile(
     r"^\s*+(\*\*|__)\s*+(?:Q(?:uestion)?\s*+)?(?:(\d+(?:\.\d+){0,8})\s*+[.):]\s*+)?([^*_\n][^\n]*?)(?<!\s)\s*+\1\s*+(\??)\s*+$"
 )
-"""A line that is all bold and asks something: '**1. What is the CAP theorem?**' (the '?' may follow)."""
+"""A line that is all bold and asks something: '**1. What is the CAP theorem?**' (the '?' may follow), or
+'**2. Explain the outbox pattern**'."""
 
 
 def bold_question(line: str) -> tuple[str, int | None] | None:
@@ -209,6 +251,8 @@ def bold_question(line: str) -> tuple[str, int | None] | None:
     if not m:
         return None
     title = (m.group(3) + m.group(4)).strip()
-    if not title.endswith("?") or "**" in title or "__" in title:
+    if "**" in title or "__" in title:
         return None
+    if not title.endswith("?") and not (m.group(2) and is_prompt(title)):
+        return None  # without '?', only a numbered prompt ('**3. Explain the CAP theorem**') is a question
     return title, number_of(m.group(2)) if m.group(2) else None
