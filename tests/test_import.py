@@ -857,3 +857,24 @@ def test_lossy_mojibake_is_reported_with_its_lines() -> None:
     r = run_cli("import", str(MOJIBAKE / "lossy_cp1252.md"))
     assert r.returncode == 0, r.stderr
     assert "could not repair lines 9, 11" in r.stdout
+
+
+def test_a_section_where_nothing_asks_is_skipped_when_the_rest_of_the_file_asks() -> None:
+    from archqa.importer.read import read_file
+
+    text = (
+        "# Bank\n\n## What is a lease?\n\nA lock that expires.\n\n## How do fencing tokens work?\n\nThey grow.\n\n"
+        "## Further reading\n\n### Distributed systems books\n\n- a book\n\n### Engineering blogs\n\n- a blog\n"
+    )
+    got = read_file(text, "r.md")
+    assert [sq.question.title for sq in got.questions] == ["What is a lease?", "How do fencing tokens work?"]
+    assert got.reading.skipped and got.reading.skipped[-1].reason == "after the last question"
+    deck = "# Terms\n\n## CAP theorem\n\nPick two of three.\n\n## Quorum\n\nA majority.\n"  # nothing asks anywhere
+    assert [sq.question.title for sq in read_file(deck, "d.md").questions] == ["CAP theorem", "Quorum"]
+
+
+def test_a_scenario_label_under_a_heading_that_asks_stays_in_the_answer() -> None:
+    text = "## How do you cut database load?\n\n**Scenario:** The database is the bottleneck.\n\nAdd a cache.\n"
+    _, qs, _ = read_file_questions(text + "\n## Why?\n\nBecause.\n", "s.md")
+    assert qs[0].question.title == "How do you cut database load?"
+    assert "The database is the bottleneck." in qs[0].question.answer

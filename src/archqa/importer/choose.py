@@ -5,7 +5,9 @@ not count). Every reader that recognises something reads the whole file once; th
 reading that finds the most questions in it (a question is a title that asks something, or one a reader is
 sure of by its markup: a ``Q1:`` heading, a ``<details>`` summary, a table row); on a tie, the reader that
 finds most questions in the whole file, then the one that explains most of the part's lines, then the most
-confident reader. The parts' readings are combined in file order.
+confident reader. The parts' readings are combined in file order. A part where no title asks anything is
+skipped when other parts of the file ask (it is a reference list or notes); a file where nothing asks (a deck
+of term cards) is read all the same.
 
 YAML front matter is metadata for every question of the file; the body is read like any other file, and the
 whole file is one article only when its body holds no more than one question.
@@ -173,7 +175,9 @@ def combine(
         if not scores:
             continue
         scores.sort(key=lambda x: x[0], reverse=True)
-        _, name, found = scores[0]
+        (good, *_), name, found = scores[0]
+        if not good and any(overall.values()):
+            continue  # no title here asks anything, while other parts ask: a reference or notes section
         for rq, _ in found:
             rq.blocks = [b for b in rq.blocks if b.start < end]
         reading.questions.extend(rq for rq, _ in found)
@@ -206,7 +210,7 @@ def parts_of(src: SourceText) -> list[tuple[int, int, Block | None]]:
 
 
 def _asks(rq: RawQuestion) -> bool:
-    return bool(rq.meta.get("ask")) or is_prompt(rq.title)
+    return bool(rq.meta.get("ask") or rq.meta.get("asks")) or is_prompt(rq.title)
 
 
 def _span(rq: RawQuestion, src: SourceText) -> tuple[int, int]:

@@ -235,7 +235,10 @@ def suspicious_title(title: str, dialect: str) -> str | None:
     """Why an imported question's title looks like a section of an answer, or None."""
     if SECTION_WORDS.match(title.strip().rstrip(":").strip()):
         return "the title names a section ('Out of scope', 'Summary'), not a question"
-    if not is_prompt(title) and not any(d in SURE_BY_MARKUP for d in dialect.split("+")):
+    head, _, ask = title.partition(": ")
+    if not (is_prompt(title) or is_prompt(head) or is_prompt(ask)) and not any(
+        d in SURE_BY_MARKUP for d in dialect.split("+")
+    ):
         return "the title does not ask anything (no '?' and no prompt word such as Explain, Design, What is)"
     return None
 

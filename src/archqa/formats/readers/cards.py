@@ -50,7 +50,12 @@ def read(src: SourceText) -> list[RawQuestion]:
             return None  # an 'Answer' sub-heading belongs to the question above it
         return text, None
 
-    return split_on(src, is_q)
+    out = split_on(src, is_q)
+    asking_lines = {src.blocks[i].line for i in asks}
+    for rq in out:
+        if rq.line in asking_lines and not is_prompt(rq.title):
+            rq.meta["asks"] = "by-structure"  # followed by a 'Question:' label or an 'Answer' sub-heading
+    return out
 
 
 def _asks(src: SourceText, i: int, b: Block) -> bool:

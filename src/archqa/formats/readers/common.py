@@ -115,6 +115,8 @@ def take_ask(rq: RawQuestion) -> None:
         low = label.lower()
         if i > 1 and not low.startswith("the ask"):
             continue
+        if low.startswith("scenario") and is_prompt(rq.title):
+            continue  # the heading asks already; the scenario sets the scene for its answer
         found.append((1 if low.startswith("scenario") else 0, i, rest))
         if not low.startswith("scenario"):
             break
