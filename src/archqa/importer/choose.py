@@ -10,7 +10,7 @@ skipped when other parts of the file ask (it is a reference list or notes); a fi
 of term cards) is read all the same.
 
 YAML front matter is metadata for every question of the file; the body is read like any other file, and the
-whole file is one article only when its body holds no more than one question.
+whole file is one article only when the front matter names its question (see ``_one_article``).
 """
 
 from __future__ import annotations
@@ -123,12 +123,24 @@ def choose(src: SourceText, dialect: str | None = None) -> Reading:
     reading = combine(body, confidence=confidence)
     if meta is not None:
         reading.meta = _plain_meta(meta)
-        if len(reading.questions) <= 1 and ("title" in meta or "question" in meta):
+        if _one_article(meta, len(reading.questions)):
             article = readers()["front-matter"]
             raws = article.read(src)
             reading = Reading(article.name, raws, [Part(0, len(src.lines), article.name, len(raws))])
             reading.meta = _plain_meta(meta)
     return reading
+
+
+def _one_article(meta: dict[str, object], body_questions: int) -> bool:
+    """Whether a file with front matter is one question: its front matter names the question, or a title
+    that asks over a body with at most two questions of its own (sub-headings of the article); a title that
+    does not ask ('Messaging notes') heads a body of cards."""
+    if meta.get("question"):
+        return body_questions <= 2
+    title = str(meta.get("title") or "")
+    if not title:
+        return False
+    return body_questions <= 1 or (body_questions <= 2 and is_prompt(title))
 
 
 def _after(blocks: list[Block], line: int) -> list[Block]:
