@@ -15,6 +15,7 @@ whole file is one article only when the front matter names its question (see ``_
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import yaml
@@ -172,13 +173,24 @@ def combine(
     }
     reading = Reading("")
     used: list[str] = []
-    for start, end, head in parts_of(src):
+    parts = parts_of(src)
+    part_starts = [s for s, _, _ in parts]
+    by_part: dict[str, dict[int, list[tuple[RawQuestion, tuple[int, int]]]]] = {}
+    for name, (_, _, raws) in readings.items():
+        buckets: dict[int, list[tuple[RawQuestion, tuple[int, int]]]] = {}
+        for rq, s in zip(raws, spans[name]):
+            k = bisect_right(part_starts, rq.line - 1) - 1
+            if k >= 0 and rq.line - 1 < parts[k][1]:
+                buckets.setdefault(k, []).append((rq, s))
+        by_part[name] = buckets
+    for k, (start, end, head) in enumerate(parts):
         scores = []
-        for name, (_, c, raws) in readings.items():
-            found = [(rq, s) for rq, s in zip(raws, spans[name]) if start <= rq.line - 1 < end]
+        head_asks = head is not None and is_prompt(heading_text(head))
+        for name, (_, c, _raws) in readings.items():
+            found = by_part[name].get(k, [])
             if not found:
                 continue
-            if head is not None and is_prompt(heading_text(head)) and all(rq.line != head.line for rq, _ in found):
+            if head_asks and head is not None and all(rq.line != head.line for rq, _ in found):
                 continue  # the part's own heading asks something: a reading that skips it reads the part wrong
             good = sum(1 for rq, _ in found if name in SURE_BY_MARKUP or _asks(rq))
             covered = sum(min(e, end) - s for _, (s, e) in found)
