@@ -878,3 +878,14 @@ def test_a_scenario_label_under_a_heading_that_asks_stays_in_the_answer() -> Non
     _, qs, _ = read_file_questions(text + "\n## Why?\n\nBecause.\n", "s.md")
     assert qs[0].question.title == "How do you cut database load?"
     assert "The database is the bottleneck." in qs[0].question.answer
+
+
+def test_banners_and_advertising_lines_are_not_answer_text() -> None:
+    _, qs = _bank("promo_devstyle.md")
+    assert [q.title for q in qs] == ["What is an event?", "How is an event different from a command?"]
+    assert qs[1].answer == (
+        "A command asks one receiver to do something and may be refused; an event states a fact to any listener."
+    )
+    assert qs[0].key_points == ["immutable", "carries the facts a consumer needs"]
+    text = "## How do you find a shard?\n\nFind the shard by hashing the key.\n\n## Why?\n\nSpread.\n"
+    assert read_file_questions(text, "s.md")[1][0].question.answer == "Find the shard by hashing the key."

@@ -32,6 +32,7 @@ _ANSWER_SUMMARY = re.compile(
     r"(?i)<summary\b[^<>]{0,200}+>\s*+(?:<(?:b|strong)>\s*+)?(?:click to |click here to )?(?:show|view|reveal|see|"
     r"expand)?\s*+(?:the\s++)?(?:answers?|solutions?|explanation)?\s*+(?:</(?:b|strong)>\s*+)?</summary>"
 )
+_EMPTY_LINK = re.compile(r"\[\s{0,200}+\]\([^()\s]{0,2000}+\)")
 _CODE_SPAN = re.compile(r"(`++)[^`]++\1")
 _SIMPLE = {
     "<br>": "\n",
@@ -104,5 +105,6 @@ def inline_html_to_markdown(text: str) -> str:
     out = html.unescape(out)
     if spans:
         out = re.sub("\ue000(\\d{1,9})\ue001", lambda m: spans[int(m.group(1))], out)
+    out = _EMPTY_LINK.sub("", out)  # a link around an image only (a banner): nothing left to read
     out = re.sub(r"[ \t]++\n", "\n", out)
     return re.sub(r"\n{3,}", "\n\n", out).strip()

@@ -16,6 +16,7 @@ from archqa.formats.readers import RawQuestion
 from archqa.formats.readers.common import (
     BARE_NUMBER,
     LEAD_SYMBOLS,
+    PROMOTION,
     SURE_BY_MARKUP,
     is_prompt,
     strip_trailing_decoration,
@@ -97,6 +98,8 @@ def fields(blocks: list[Block], answer_md: str | None) -> dict[str, object]:
             continue
         if b.kind == "paragraph" and (NAVIGATION.match(b.raw) or ("<a" in b.raw and ANCHOR.fullmatch(b.raw.strip()))):
             continue
+        if b.kind in ("paragraph", "heading") and len(b.raw) < 300 and "](" in b.raw and PROMOTION.search(b.raw):
+            continue  # 'Explore all 40 answers here 👉 ...': an advertisement, not the answer
         label, rest = heading_label(b)
         if label is not None:
             current = LABELS.get(label.lower(), "answer")

@@ -162,11 +162,11 @@ _NOT_A_CATEGORY = re.compile(
     r"references|resources|further reading|credits|license|contributing|acknowledg\w*|faq|"
     r"[\w -]{0,30}summary|key takeaways|takeaways|final thoughts|wrap[- ]up)$"
 )
-_PROMOTION = re.compile(
+PROMOTION = re.compile(
     r"(?i)\b(?:you can (?:also )?find|find (?:all|the|more)\b|check out|subscribe|sign up|follow (?:me|us)|"
     r"star (?:this|the) repo|buy|download (?:the|our)|get (?:the|all|our)|our (?:app|course|book|newsletter)|"
     r"link below|click here|available (?:at|on|in) our|join (?:our|the) (?:discord|community|newsletter)|"
-    r"sponsor|support (?:me|us|this))\b"
+    r"sponsor|support (?:me|us|this)|explore (?:all|more)|see all|all \d+ (?:answers|questions)|answers here)\b"
 )
 """A heading that advertises ('You can also find all 85 answers here'): never a topic."""
 
@@ -175,7 +175,7 @@ def clean_category(text: str) -> str:
     """A heading's text as a category (topic) name; "" for headings that name no topic (contents, summaries,
     promotion)."""
     text = _CATEGORY_LEAD.sub("", text).strip()
-    if _NOT_A_CATEGORY.match(strip_trailing_decoration(text)) or _PROMOTION.search(text):
+    if _NOT_A_CATEGORY.match(strip_trailing_decoration(text)) or PROMOTION.search(text):
         return ""
     text = strip_note(text)
     return text[:80]
