@@ -54,20 +54,35 @@ def detect(src: SourceText) -> float:
 
 
 def read(src: SourceText) -> list[RawQuestion]:
+    """Each asking item of a list of questions is a question. A list of one question ('1. What is X?' with
+    its answer in the paragraphs under it, not indented) takes those paragraphs as its answer."""
     out: list[RawQuestion] = []
     category = ""
     in_question = False
+    current: RawQuestion | None = None  # a one-item question list whose answer follows it
     for b in src.blocks:
         if b.kind == "heading":
             category = clean_category(heading_text(b))
             in_question = _inside_a_question(b)
+            current = None
             continue
-        if b.kind not in ("bullet_list", "ordered_list"):
-            in_question = in_question or _inside_a_question(b)
+        items = _items(src, b) if b.kind in ("bullet_list", "ordered_list") else None
+        if items is None or in_question:
+            if current is not None:
+                current.blocks.append(b)
+            if b.kind == "paragraph" and _inside_a_question(b):
+                in_question = True
+            elif current is None and b.kind not in ("bullet_list", "ordered_list"):
+                in_question = in_question or _inside_a_question(b)
             continue
-        if in_question:
-            continue
-        for line, number, text in _items(src, b) or ():
-            if is_prompt(text):
-                out.append(RawQuestion(title=text, line=line, number=number, category=category, answer_md=""))
+        asking = [
+            RawQuestion(title=text, line=line, number=number, category=category, answer_md="")
+            for line, number, text in items
+            if is_prompt(text)
+        ]
+        out.extend(asking)
+        current = None
+        if len(items) == 1 and asking:
+            current = asking[0]
+            current.answer_md = None
     return out
