@@ -38,6 +38,9 @@ import pytest
 SERVER = os.environ.get("ARCHQA_LLAMA_SERVER", "")
 GGUF = os.environ.get("ARCHQA_TEST_GGUF", "")
 ALIAS = "archqa-test-model"
+THREADS = os.environ.get("ARCHQA_LLAMA_THREADS", "1")
+"""llama-server's -t. One thread by default: on a busy 2-core machine -t 2 spun in its barriers at 0.75
+tokens/s where -t 1 wrote 31 tokens/s."""
 LOAD_DEADLINE = 180.0
 RUN_DEADLINE = 1800.0
 
@@ -62,7 +65,7 @@ def llama_server(tmp_path: Path, ctx: int, parallel: int = 1) -> Iterator[str]:
     port = _free_port()
     log = (tmp_path / f"llama-server-{port}.log").open("w")
     args = [SERVER, "-m", GGUF, "-a", ALIAS, "--host", "127.0.0.1", "--port", str(port)]
-    args += ["-c", str(ctx), "-np", str(parallel), "-t", str(min(2, os.cpu_count() or 1)), "--no-webui"]
+    args += ["-c", str(ctx), "-np", str(parallel), "-t", THREADS, "--no-webui"]
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + LOAD_DEADLINE
