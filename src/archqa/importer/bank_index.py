@@ -8,8 +8,10 @@ once per bank version (an import of the bank, in one transaction per file) and o
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
+from archqa.errors import ArchqaError
 from archqa.generate.bank import bundled_bank, cache_dir
 from archqa.importer.pipeline import import_paths
 from archqa.store.store import SearchHit, Store
@@ -24,13 +26,18 @@ def bank_index_path() -> Path:
 
 
 def bank_store() -> Store:
-    """The index of the bundled bank, built on first use."""
+    """The index of the bundled bank, built on first use (in a file of its own, then moved into place, so an
+    interrupted build never leaves a half index behind)."""
     path = bank_index_path()
-    fresh = not path.exists()
-    store = Store.open(path)
-    if fresh or not store.stats()["questions"]:
-        import_paths([str(bundled_bank())], store)
-    return store
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
+        with Store.open(tmp) as building:
+            import_paths([str(bundled_bank())], building)
+        os.replace(tmp, path)
+        for suffix in ("-wal", "-shm"):
+            Path(str(tmp) + suffix).unlink(missing_ok=True)
+    return Store.open(path)
 
 
 def bank_source(path: str) -> str:
@@ -57,7 +64,11 @@ def search_everywhere(
     hits = store.search(query, source=source, **opts)  # type: ignore[arg-type]
     if bank:
         seen = {h.id for h in hits}
-        with bank_store() as index:
+        try:
+            index = bank_store()
+        except ArchqaError:
+            return hits  # no writable cache directory for the index: the store's hits alone
+        with index:
             for h in index.search(query, **opts):  # type: ignore[arg-type]
                 h.source = bank_source(h.source)
                 if h.id not in seen and (source is None or source in h.source):
