@@ -889,3 +889,11 @@ def test_banners_and_advertising_lines_are_not_answer_text() -> None:
     assert qs[0].key_points == ["immutable", "carries the facts a consumer needs"]
     text = "## How do you find a shard?\n\nFind the shard by hashing the key.\n\n## Why?\n\nSpread.\n"
     assert read_file_questions(text, "s.md")[1][0].question.answer == "Find the shard by hashing the key."
+
+
+def test_question_and_answer_label_headings() -> None:
+    _, qs = _bank("question_answer_headings.md")
+    assert [(q.title, q.answer.split(",")[0]) for q in qs] == [
+        ("What does a web application firewall block?", "Requests that match known attack patterns"),
+        ("Why rotate secrets?", "A leaked secret stops working at the next rotation"),
+    ]

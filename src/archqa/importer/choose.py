@@ -24,7 +24,7 @@ from archqa.errors import ArchqaError, InputError
 from archqa.formats.blocks import Block, list_item_ranges
 from archqa.formats.frontmatter import FRONT, load_front_matter
 from archqa.formats.readers import RawQuestion, Reader, SourceText, readers
-from archqa.formats.readers.common import SURE_BY_MARKUP, bold_question, heading_text, is_prompt
+from archqa.formats.readers.common import ANSWER_HEADING, SURE_BY_MARKUP, bold_question, heading_text, is_prompt
 
 WHOLE_FILE = frozenset({"house", "front-matter"})
 """Readers that read a file as a whole: never mixed with others."""
@@ -216,7 +216,9 @@ def combine(
 def parts_of(src: SourceText) -> list[tuple[int, int, Block | None]]:
     """[start, end) line ranges of the file's parts and the heading each starts with (None for the part before
     the first section heading)."""
-    heads = [b for b in src.blocks if b.kind == "heading" and not b.setext]
+    heads = [
+        b for b in src.blocks if b.kind == "heading" and not b.setext and not ANSWER_HEADING.match(heading_text(b))
+    ]
     if heads and heads[0].level == 1 and sum(1 for b in heads if b.level == 1) == 1 and len(heads) > 1:
         heads = heads[1:]  # the document's title
     end = len(src.lines)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from archqa.formats.blocks import Block, heading_label
 from archqa.formats.readers.base import RawQuestion, SourceText
-from archqa.formats.readers.common import ASK_LABEL, BARE_NUMBER, heading_text, is_prompt, split_on
+from archqa.formats.readers.common import ANSWER_HEADING, ASK_LABEL, BARE_NUMBER, heading_text, is_prompt, split_on
 
 
 def detect(src: SourceText) -> float:
@@ -73,8 +71,4 @@ def _asks(src: SourceText, i: int, b: Block) -> bool:
     return False
 
 
-ANSWER_LABEL = re.compile(
-    r"(?i)^(?:answers?|ans|a|solution|explanation|sample answer|model answer|suggested answer|short answer|"
-    r"detailed answer|expected answer)\s*+:?$"
-)
-"""A heading or label that opens an answer: the heading above it is the question."""
+ANSWER_LABEL = ANSWER_HEADING

@@ -72,6 +72,9 @@ def split_on(
                 out.append(current)
                 qlevel = b.level
                 continue
+            if current is not None and ANSWER_HEADING.match(text):
+                current.blocks.append(b)  # '### Answer' under '### Question': the answer of that question
+                continue
             if qlevel is None or b.level < qlevel or (b.level == qlevel and not b.setext):
                 # (a setext 'heading' at the questions' level is most often a paragraph above a '---' rule)
                 if category_level is None or b.level <= category_level:
@@ -89,8 +92,16 @@ ASK_LABEL = re.compile(r"(?i)^(?:the ask|question|problem(?: statement)?|prompt|
 _QUOTE_MARK = re.compile(r"(?m)^[^\S\n]*+>\s?")
 
 
-BARE_NUMBER = re.compile(r"(?i)^(?:q|question|problem|exercise|task|case)?\s*+#?\d{1,9}+(?:\.\d{1,9}+)*+[.:)]?$")
-"""A title that is only a number ('Question 3', 'Q12'): the question is the text under it."""
+BARE_NUMBER = re.compile(
+    r"(?i)^(?:(?:q|question|problem|exercise|task|case)(?:\s*+#?\d{1,9}+(?:\.\d{1,9}+)*+)?|#?\d{1,9}+(?:\.\d{1,9}+)*+)[.:)]?$"
+)
+"""A title that is only a label or a number ('Question', 'Question 3', 'Q12'): the question is the text under
+it."""
+ANSWER_HEADING = re.compile(
+    r"(?i)^(?:answers?|ans|a|solution|explanation|sample answer|model answer|suggested answer|short answer|"
+    r"detailed answer|expected answer)\s*+:?$"
+)
+"""A heading or label that opens an answer: the heading above it is the question, and it never ends one."""
 
 
 def take_ask(rq: RawQuestion) -> None:
