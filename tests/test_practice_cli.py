@@ -235,13 +235,14 @@ def test_the_bundled_bank_is_the_default_source() -> None:
 def test_the_store_is_a_source(tmp_path: Path) -> None:
     assert run_cli("import", str(Path(__file__).parent / "fixtures" / "dialects")).returncode == 0
     imported = json.loads(run_cli("stats", "--format", "json").stdout)["questions"]
-    r = _practice("store", "--limit", "2", stdin="leases expire\n.\n\ng\nx\n.\n3\n")
+    r = _practice("store", "--limit", "2", stdin="leases expire\n.\n\ng\nx\n.\n\ng\n")
     assert r.returncode == 0, r.stderr
     assert imported > 10 and r.stdout.startswith(f"store: {imported} questions")
-    # These imported questions have neither key points nor a key insight: no grade, no suggested rating.
-    assert "No key points to grade against" in r.stdout
-    assert "There are no key points to suggest a rating from; type one." in r.stdout
-    assert [(rating, suggested, grade) for _, rating, suggested, grade, *_ in _reviews()] == [(3, None, None)] * 2
+    # Imported questions without key points are graded against their key insight (import takes it from the
+    # first sentence of the answer when the source has none): one point, a suggested rating, the user's own.
+    assert r.stdout.count("Key points covered: ") == 2 and "Session over: 2 reviews saved (good 2)." in r.stdout
+    rows = [(rating, suggested is not None, grade is not None) for _, rating, suggested, grade, *_ in _reviews()]
+    assert rows == [(3, True, True)] * 2
 
 
 def test_stats_shows_reviews_retention_and_due_days(set_file: Path) -> None:

@@ -151,6 +151,8 @@ def workspace(base: Path) -> tuple[Path, dict[str, str]]:
     work.mkdir(parents=True)
     home.mkdir()
     shutil.copytree(ROOT / "src" / "archqa" / "bank", work / "src" / "archqa" / "bank")
+    cal = Path("src") / "archqa" / "practice" / "calibration"
+    shutil.copytree(ROOT / cal, work / cal)
     dialects = FIXTURES / "dialects"
     (work / "notes").mkdir()
     for name in ("numbered.md", "details.md", "qa_headings.md", "list_cards.md"):

@@ -239,10 +239,10 @@ def check_question(q: Question, allowed: Sequence[BibEntry], avoid: Sequence[str
     return out
 
 
-_LIST_LINE = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)])\s+\S", re.M)
+_LIST_LINE = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,2}[.)])[ \t]+\S", re.M)
 _FLAT_ITEM = re.compile(r"(?:^|[.:;!?]\s+)[-*\u2022]\s+\S")
-_HEADING = re.compile(r"^\s*#{1,6}\s+\S", re.M)
-_LABEL = re.compile(r"^\s*(?:\*\*|__)?[A-Z][\w /&()-]{0,40}:(?:\*\*|__)?\s*(?:\*\*|__)?\s*$")
+_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+\S", re.M)
+_LABEL = re.compile(r"^[ \t]*(?:\*\*|__)?[A-Z][\w /&()-]{0,40}:(?:\*\*|__)?[ \t]*(?:(?:\*\*|__)[ \t]*)?$")
 _BOLD_LABEL = re.compile(r"^\s*(?:\*\*|__)[^*_\n]{1,40}:?(?:\*\*|__):?\s")
 
 

@@ -103,6 +103,14 @@ NEGATING_PHRASES = (
 """Phrases that deny or reject what stands next to them ("use X instead of Y", "Y is overkill")."""
 _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in NEGATING_PHRASES) + r")\b", re.IGNORECASE)
 
+_DISMISSIVE = re.compile(
+    r"\b(?:yeah,?\s+right|(?:^|[.!?]\s+)as\s+if|as\s+if\s+(?:[\w'-]+\s+){0,3}?(?:ever|anyone|anybody|actually)|"
+    r"who\s+(?:needs|cares|bothers)|sure,?\s+because|oh\s+sure|overrated|nobody\s+(?:bothers|needs|cares|does)|"
+    r"(?:a|total|complete)\s+waste\s+of\s+time|just\s+hype|snake\s+oil)\b",
+    re.IGNORECASE,
+)
+"""Sarcasm and dismissal deny what they name ("yeah, right, as if replicas ever lag"; "who needs a breaker")."""
+
 
 def negations(text: str) -> list[str]:
     """The negating words and phrases in ``text``, in order, as written (lower-case)."""
@@ -113,6 +121,7 @@ def negations(text: str) -> list[str]:
 def _negations(text: str) -> tuple[str, ...]:
     found = [w for w in _tokens(text) if w in NEGATORS]
     found += [m.group().lower() for m in _PHRASE_RE.finditer(text)]
+    found += [" ".join(m.group().lower().strip(".!? ").split()) for m in _DISMISSIVE.finditer(text)]
     return tuple(found)
 
 

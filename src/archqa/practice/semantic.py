@@ -141,7 +141,7 @@ def contradiction(point: str, span_text: str) -> str:
     return ""
 
 
-TOP_SPANS = 4
+TOP_SPANS = 2
 """Per key point, the spans closest to it by embedding (and term share) that the cross-encoder reads."""
 
 MIN_COSINE = 0.15
@@ -163,6 +163,7 @@ AGGREGATE_FEATURES = (
     "support_swaps_antonym",
     "answer_negation_density",
     "answer_contradict_mean",
+    "support_outranked",
 )
 """What the point-level model reads: the cross-encoder's view of the point's closest spans, the embedding and
 term-share of the best one, and how much of the whole answer makes any point at all."""
@@ -185,6 +186,20 @@ def _adds_negation(point: str, span: str) -> float:
     """1.0 when the span has an odd number of negations more than the point (it denies what the point says)."""
     extra = len(checks.negations(span)) - len(checks.negations(point))
     return 1.0 if extra > 0 and extra % 2 == 1 else 0.0
+
+
+def _outranked(supports: Sequence[tuple[set[int], float]]) -> list[int]:
+    """Per point: how many other points the same sentence supports more strongly (at most 3). One sentence
+    rarely makes several points of a question; when the cross-encoder says it does, the weaker ones are suspect."""
+    out = []
+    for i, (sents, entail) in enumerate(supports):
+        n = sum(
+            1
+            for k, (other, e) in enumerate(supports)
+            if k != i and sents & other and (e > entail or (e == entail and k < i))
+        )
+        out.append(min(n, 3))
+    return out
 
 
 def aggregate_probability(model: dict[str, Any], x: Sequence[float]) -> float:
@@ -255,6 +270,9 @@ class SemanticGrader(Grader):
         # how much of the answer denies things: a negated answer negates sentence after sentence
         whole = [c.span.text for c in usable if c.whole and len(c.sentences) == 1]
         negation_density = sum(bool(checks.negations(t)) for t in whole) / len(whole) if whole else 0.0
+        best = [top[int(rows[:, 0].argmax())] for top, rows in zip(chosen, rows_of)]
+        supports = [(set(usable[j].sentences), float(rows[:, 0].max())) for j, rows in zip(best, rows_of)]
+        outranked = _outranked(supports)
         agg = self.thresholds.get("aggregate")
         out = []
         for i, (top, rows) in enumerate(zip(chosen, rows_of)):
@@ -277,6 +295,7 @@ class SemanticGrader(Grader):
                 1.0 if checks.swapped_antonyms(point_texts[i], usable[j].span.text) else 0.0,
                 negation_density,
                 answer_contradict,
+                float(outranked[i]),
             )
             p = aggregate_probability(agg, x) if isinstance(agg, dict) else float(rows[e, 0])
             out.append(PointScore(float(rows[e, 0]), float(rows[c, 1]), usable[j], usable[top[c]], x, p))
