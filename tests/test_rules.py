@@ -130,6 +130,15 @@ def test_score_claim_matches_only_the_computed_score(good_text: str) -> None:
     assert "honesty.score" in rule_ids(_append_claim(good_text, "### Score: 99/100"))
 
 
+def test_a_false_score_claim_never_reads_as_agreeing_with_itself(good_text: str) -> None:
+    # Claim exactly the score the document gets once the false claim's own finding is counted.
+    final = validate_text(_append_claim(good_text, "### Score: 99/100"), "d.md").score
+    report = validate_text(_append_claim(good_text, f"### Score: {final:.0f}/100"), "d.md")
+    (msg,) = [f.message for f in report.findings if f.rule == "honesty.score"]
+    assert f"claims a validation score of {final:.0f}" in msg
+    assert "archqa computes 100/100 from the other findings" in msg
+
+
 def test_every_finding_has_a_line_and_a_fix(good_text: str) -> None:
     bad = good_text
     for _, mutate in CASES:

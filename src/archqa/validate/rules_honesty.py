@@ -347,7 +347,8 @@ def stated_score(ctx: Context) -> None:
             "honesty.score",
             E,
             c.line,
-            f"claims a validation score of {c.stated}; archqa computes {format_score(final)}/100 from its findings.",
+            f"claims a validation score of {c.stated}; archqa computes {format_score(computed)}/100 from the other "
+            f"findings ({format_score(final)}/100 counting this one).",
             "replace it with the computed score, or drop it: a score is computed by archqa validate, never claimed.",
             count=False,
         )
