@@ -80,6 +80,19 @@ def _answer(i: int) -> str:
         "Finally I would write the decision down with its context so a later team can revisit it.",
         f"Tools such as {TOOLS[i % 4][0]} help, but the guarantees come from the design, not the product.",
     ]
+    if DIFFS[i] != Difficulty.FOUNDATIONAL:
+        sentences += [
+            "Before building anything I would ask which callers retry, how often, and what a duplicate costs them.",
+            "That answer decides how long the state must live and who is allowed to clear it.",
+        ]
+    if DIFFS[i] == Difficulty.ADVANCED:
+        sentences += [
+            "At larger scale the state itself becomes a dependency, so it needs its own replication and backups.",
+            "A partition between the service and that store forces a choice: refuse the request or risk a repeat.",
+            "I would rather refuse with a clear error the caller can retry than accept work I cannot deduplicate.",
+            "Rolling this out, I would shadow the new path first and compare its decisions with the old one.",
+            "Only when the two agree for a full business cycle would I switch the traffic over for good.",
+        ]
     return " ".join(sentences)
 
 

@@ -213,15 +213,15 @@ def test_a_glossary_term_defined_twice_is_reported_at_the_second(good_text: str)
     r = validate_text(twice, "doc.md")
     dup = [f for f in r.findings if f.rule == "references.glossary-duplicate"]
     assert len(dup) == 1 and "G1" in dup[0].message
-    assert twice.split("\n")[dup[0].line - 1].startswith("**G2.")
+    assert twice.split("\n")[dup[0].line - 1].lstrip("- ").startswith("**G2.")
     assert "references.glossary-duplicate" not in rule_ids(good_text)
 
 
 def test_the_duplicate_reference_finding_points_at_the_second_entry(good_text: str) -> None:
     text = _mutate(good_text, "**A2.**", "**A1.**")
     f = next(f for f in validate_text(text, "doc.md").findings if f.rule == "references.duplicate")
-    assert text.split("\n")[f.line - 1].startswith("**A1.** Evans")
-    first = next(i for i, ln in enumerate(text.split("\n"), 1) if ln.startswith("**A1.**"))
+    assert text.split("\n")[f.line - 1].lstrip("- ").startswith("**A1.** Evans")
+    first = next(i for i, ln in enumerate(text.split("\n"), 1) if ln.lstrip("- ").startswith("**A1.**"))
     assert f"first at line {first}" in f.message
 
 

@@ -54,13 +54,16 @@ CLUSTERS: dict[str, str] = {
     "data": "Data Architecture",
     "integration": "Integration Architecture",
     "evolution": "Evolution & Migration",
+    "case-studies": "System Design Case Studies",
 }
-"""The six topic clusters: slug -> section title."""
+"""The topic clusters: slug -> section title (six of architecture, and the end-to-end case studies)."""
 
 
 def cluster_of(topic: str) -> str | None:
     """The cluster slug a topic name belongs to, or None for other topics."""
     t = topic.lower()
+    if t.startswith("case stud") or "design case stud" in t:
+        return "case-studies"
     for slug in CLUSTERS:
         if t.startswith(slug[:5]) or f" {slug[:5]}" in f" {t}":
             return slug
@@ -106,6 +109,63 @@ class TradeOffRow(_Model):
     use_when: str
 
 
+class FollowUp(_Model):
+    """A question an interviewer asks next, and the key point (1-based; 0 = none named) it probes."""
+
+    key_point: int = 0
+    question: str
+
+
+class LevelSignals(_Model):
+    """What a mid-level, a senior and a staff answer to the question adds."""
+
+    mid: str = ""
+    senior: str = ""
+    staff: str = ""
+
+    def items(self) -> list[tuple[str, str]]:
+        """(label, text) for each level that is filled, in order."""
+        return [
+            (label, text) for label, text in (("Mid", self.mid), ("Senior", self.senior), ("Staff", self.staff)) if text
+        ]
+
+
+CASE_STUDY_SECTIONS: dict[str, str] = {
+    "requirements": "Requirements",
+    "estimation": "Estimation",
+    "api": "API",
+    "data_model": "Data Model",
+    "high_level_design": "High-Level Design",
+    "deep_dives": "Deep Dives",
+    "scaling": "Scaling",
+}
+"""A case study's sections, slug -> heading, in the order an interview runs them."""
+
+CASE_STUDY = "Case study"
+"""The question type of an end-to-end design prompt (``--type case-study``)."""
+
+
+class Section(_Model):
+    """One section of a case study's answer: ``name`` is a slug of CASE_STUDY_SECTIONS, ``text`` Markdown."""
+
+    name: str
+    text: str
+
+    @property
+    def title(self) -> str:
+        return CASE_STUDY_SECTIONS.get(self.name, self.name.replace("_", " ").title())
+
+
+def type_slug(type_: str) -> str:
+    """A question type as a slug: 'Case study' -> 'case-study', 'Trade-off' -> 'trade-off'."""
+    return "-".join(re.findall(r"[a-z0-9]+", type_.lower()))
+
+
+def is_case_study(type_: str) -> bool:
+    """True for the case-study type, however it is written ('Case study', 'case-study', 'Case Study')."""
+    return type_slug(type_) == "case-study"
+
+
 class Provenance(_Model):
     """Where a question was read from."""
 
@@ -131,13 +191,25 @@ class Question(_Model):
     tradeoffs: list[TradeOffRow] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    level_signals: LevelSignals | None = None
+    sections: list[Section] = Field(default_factory=list)
     provenance: Provenance | None = None
+
+    @property
+    def is_case_study(self) -> bool:
+        return is_case_study(self.type)
+
+    def full_answer(self) -> str:
+        """The answer with a case study's sections after it, each under its heading: what a grader reads."""
+        parts = [self.answer] + [f"**{s.title}**:\n\n{s.text}" for s in self.sections]
+        return "\n\n".join(p for p in parts if p.strip())
 
     @property
     def citations(self) -> list[str]:
         """Bibliography ids cited in the text, in order of first use."""
         seen: dict[str, None] = {}
-        for text in (self.key_insight, self.answer, *self.key_points):
+        for text in (self.key_insight, self.answer, *(s.text for s in self.sections), *self.key_points):
             for m in CITATION.finditer(text):
                 for ref in split_refs(m.group(1)):
                     seen.setdefault(ref, None)
@@ -145,7 +217,9 @@ class Question(_Model):
 
     def text(self) -> str:
         """All prose of the question, for search and similarity."""
-        return "\n".join([self.title, self.key_insight, self.answer, *self.key_points])
+        return "\n".join(
+            [self.title, self.key_insight, self.answer, *(s.text for s in self.sections), *self.key_points]
+        )
 
 
 class GlossaryEntry(_Model):
@@ -223,6 +297,8 @@ class Blueprint(_Model):
     topics: dict[str, int | None] = Field(default_factory=dict)
     focus: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
+    type: str = ""
+    """Only questions of this type (a slug such as ``case-study``); by default every type but case studies."""
     seed: int = 0
 
 

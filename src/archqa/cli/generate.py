@@ -68,6 +68,14 @@ def _split(value: str | None) -> list[str]:
     "--languages", default=None, metavar="LIST", help="Preferred code languages, comma-separated: 'python,go'."
 )
 @click.option(
+    "--type",
+    "qtype",
+    default="",
+    metavar="TYPE",
+    help="Only questions of this type: case-study (end-to-end design prompts in sections), design, trade-off,"
+    " concept, scenario, operations. By default every type but case studies.",
+)
+@click.option(
     "--seed",
     type=int,
     default=0,
@@ -110,6 +118,7 @@ def generate(
     topics: str | None,
     focus: str | None,
     languages: str | None,
+    qtype: str,
     seed: int,
     bank: str | None,
     fmt: str,
@@ -139,6 +148,7 @@ def generate(
         topics=parse_topics(topics or ""),
         focus=_split(focus),
         languages=[x.lower() for x in _split(languages)],
+        type=qtype.strip().lower(),
         seed=seed,
     )
     if out is not None and not (out.parent if str(out.parent) else Path(".")).is_dir():

@@ -41,8 +41,16 @@ def parse_mix(value: str) -> tuple[int, int, int]:
     help="Target difficulty mix when the document states no blueprint [default: 20/40/40].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and score, not each finding.")
+@click.option(
+    "--profile",
+    type=click.Choice(["document", "bank"]),
+    default="document",
+    show_default=True,
+    help="bank: also require follow-ups and level signals on every question and tags from the bank's vocabulary"
+    " (how the bundled bank is checked).",
+)
 @handle_errors
-def validate(files: tuple[str, ...], fmt: str, strict: bool, mix: str | None, quiet: bool) -> None:
+def validate(files: tuple[str, ...], fmt: str, strict: bool, mix: str | None, quiet: bool, profile: str) -> None:
     """Check documents against every rule and print findings and a computed score.
 
     Each file is judged on its own, its report printed as soon as it is
@@ -57,7 +65,8 @@ def validate(files: tuple[str, ...], fmt: str, strict: bool, mix: str | None, qu
     from archqa.validate import ValidationConfig, validate_file
     from archqa.validate.report import render_json, render_text
 
-    config = ValidationConfig(mix=parse_mix(mix)) if mix else ValidationConfig()
+    overrides = {"mix": parse_mix(mix)} if mix else {}
+    config = ValidationConfig.bank(**overrides) if profile == "bank" else ValidationConfig.model_validate(overrides)
     reports = []
     unreadable = 0
     for path in files:

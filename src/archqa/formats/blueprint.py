@@ -8,7 +8,7 @@ from archqa.model import Blueprint
 
 
 def parse_blueprint(text: str) -> Blueprint:
-    """Parse ``count 26 | mix 20/40/40 | topics a:3, b | focus x | languages y | seed 1``."""
+    """Parse ``count 26 | mix 20/40/40 | topics a:3, b | focus x | languages y | type case-study | seed 1``."""
     bp: dict[str, object] = {}
     for part in text.split("|"):
         part = part.strip()
@@ -32,6 +32,8 @@ def parse_blueprint(text: str) -> Blueprint:
             bp["topics"] = topics
         elif key in ("focus", "languages"):
             bp[key] = [x.strip() for x in value.split(",") if x.strip()]
+        elif key == "type":
+            bp["type"] = value
         elif key == "seed":
             bp["seed"] = int(value)
     return Blueprint.model_validate(bp)
@@ -45,5 +47,7 @@ def format_blueprint(bp: Blueprint) -> str:
         parts.append("focus " + ", ".join(bp.focus))
     if bp.languages:
         parts.append("languages " + ", ".join(bp.languages))
+    if bp.type:
+        parts.append(f"type {bp.type}")
     parts.append(f"seed {bp.seed}")
     return " | ".join(parts)

@@ -39,6 +39,7 @@ RELATED_REF = re.compile(r"\[Q(\d++)\]\([^()]*+\)|`([^`]++)`|\bQ(\d++)\b")
 r"""Patterns are written so that none backtracks over a run of spaces: a whitespace run is matched
 possessively (``\s*+``) and only from its start (``(?<!\s)``)."""
 DIAGRAM_KINDS = {"mermaid"}
+SQL_DIALECT_WORDS = {"postgresql", "postgres", "sqlite", "mysql", "plpgsql"}
 ANCHOR = re.compile(r"<a\s++(?:name|id)\s*+=\s*+[\"']?[\w.:-]{1,200}[\"']?\s*+/?>(?:\s*+</a>)?", re.I)
 """An HTML anchor some banks put before each heading ('<a name="q2"></a>'): a link target, not answer text."""
 FIELD_ALIASES = {
@@ -65,10 +66,54 @@ FIELD_ALIASES = {
     "trade offs": "tradeoffs",
     "related": "related",
     "related questions": "related",
+    "follow-ups": "follow_ups",
+    "follow ups": "follow_ups",
+    "followups": "follow_ups",
+    "follow-up questions": "follow_ups",
+    "follow-up": "follow_ups",
+    "level signals": "level_signals",
+    "levels": "level_signals",
     "overview": "overview",
     "blueprint": "blueprint",
     "total": "total",
 }
+
+
+SECTION_ALIASES = {
+    "requirements": "requirements",
+    "functional and non-functional requirements": "requirements",
+    "estimation": "estimation",
+    "estimates": "estimation",
+    "back-of-the-envelope estimate": "estimation",
+    "back-of-the-envelope estimation": "estimation",
+    "capacity estimate": "estimation",
+    "api": "api",
+    "entities and api": "api",
+    "core entities and api": "api",
+    "data model": "data_model",
+    "high-level design": "high_level_design",
+    "high level design": "high_level_design",
+    "deep dives": "deep_dives",
+    "deep dive": "deep_dives",
+    "scaling": "scaling",
+    "bottlenecks and scaling": "scaling",
+    "bottlenecks": "scaling",
+}
+"""Labels of a case study's sections (read as sections only in a question of type Case study)."""
+FOLLOW_UP_KP = re.compile(r"^[(\[]\s*+(?:kp|key\s++point)\s*+#?(\d{1,3})\s*+[)\]]\s*+[:–—-]?\s*+", re.I)
+LEVELS = {
+    "mid": "mid",
+    "mid-level": "mid",
+    "senior": "senior",
+    "staff": "staff",
+    "staff+": "staff",
+    "principal": "staff",
+}
+
+
+def source_text(key: str, rest: str) -> str:
+    """A labelled paragraph written back as ``**Label**: rest`` (the label of an ``other:`` key)."""
+    return f"**{key.split(':', 1)[1]}**: {rest.strip()}"
 
 
 def _label(text: str) -> tuple[str | None, str]:
@@ -188,7 +233,10 @@ class FieldReader:
             self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
 
     def _fence(self, b: Block) -> None:
-        info = b.fence_info.split()[0] if b.fence_info else ""
+        words = b.fence_info.split() if b.fence_info else []
+        info = words[0] if words else ""
+        if info.lower() == "sql" and len(words) > 1 and words[1].lower() in SQL_DIALECT_WORDS:
+            info = words[1]  # '```sql postgresql': SQL in PostgreSQL's dialect
         content = b.tokens[0].content
         if content.endswith("\n"):
             content = content[:-1]
@@ -231,6 +279,8 @@ class FieldReader:
                 self.q.tradeoffs.append(TradeOffRow(approach=cells[0], pros=cells[1], cons=cells[2], use_when=cells[3]))
         elif self.field == "answer":
             self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
+        elif self.field is not None and self.field.startswith("section:"):
+            self._section_text(b.raw)
 
     def _list(self, b: Block) -> None:
         items = list_items(b)
@@ -249,6 +299,14 @@ class FieldReader:
             return
         if self.field == "key_points":
             self.q.key_points.extend(t for _, t in items)
+        elif self.field == "follow_ups":
+            for _, t in items:
+                self._follow_up(t)
+        elif self.field == "level_signals":
+            for _, t in items:
+                self._level(t)
+        elif self.field is not None and self.field.startswith("section:"):
+            self._section_text(b.raw)
         elif self.field == "related":
             for line, t in items:
                 self._related(t, line)
@@ -261,6 +319,42 @@ class FieldReader:
         self._prose(b.line, b.raw)
         if self.q is not None and self.field == "answer":
             self.q.answer = (self.q.answer + "\n\n" + b.raw).strip()
+        elif self.q is not None and self.field is not None and self.field.startswith("section:"):
+            self._section_text(b.raw)
+
+    def _follow_up(self, text: str) -> None:
+        from archqa.model import FollowUp
+
+        assert self.q is not None
+        text = text.strip()
+        m = FOLLOW_UP_KP.match(text)
+        if m:
+            self.q.follow_ups.append(FollowUp(key_point=int(m.group(1)), question=text[m.end() :].strip()))
+        elif text:
+            self.q.follow_ups.append(FollowUp(key_point=0, question=text))
+
+    def _level(self, text: str) -> None:
+        from archqa.model import LevelSignals
+
+        assert self.q is not None
+        key, rest = _label(text)
+        level = LEVELS.get(key.split(":", 1)[1].strip().lower(), "") if key and key.startswith("other:") else ""
+        if not level:
+            return
+        if self.q.level_signals is None:
+            self.q.level_signals = LevelSignals()
+        setattr(self.q.level_signals, level, rest.strip())
+
+    def _section_text(self, raw: str) -> None:
+        from archqa.model import Section
+
+        assert self.q is not None and self.field is not None
+        name = self.field.split(":", 1)[1]
+        if self.q.sections and self.q.sections[-1].name == name:
+            last = self.q.sections[-1]
+            last.text = (last.text + "\n\n" + raw.strip()).strip()
+        else:
+            self.q.sections.append(Section(name=name, text=raw.strip()))
 
     def _related(self, text: str, line: int) -> None:
         assert self.q is not None
@@ -354,9 +448,20 @@ class FieldReader:
                 for k, v in pairs:
                     self._meta(k, v, line)
                 continue
+            if key.startswith("other:"):
+                label = key.split(":", 1)[1].strip().lower()
+                if self.field == "level_signals" and label in LEVELS:
+                    self._level(source_text(key, rest))
+                    continue
+                if q.is_case_study and label in SECTION_ALIASES:
+                    key = "section:" + SECTION_ALIASES[label]
             self.field = key
             ql.fields.setdefault(key, line)
             value = rest.strip()
+            if key.startswith("section:"):
+                if value:
+                    self._section_text(value)
+                continue
             if key == "key_insight":
                 q.key_insight = (q.key_insight + " " + value).strip() if q.key_insight else value
             elif key == "answer":
@@ -365,6 +470,8 @@ class FieldReader:
                 self._related(value, line)
             elif key == "key_points" and value:
                 q.key_points.append(value)
+            elif key == "follow_ups" and value:
+                self._follow_up(value)
             elif key.startswith("other") and value:
                 label = key.split(":", 1)[1]
                 q.answer = (q.answer + f"\n\n**{label}**: {value}").strip()
@@ -401,6 +508,10 @@ class FieldReader:
             self._related(text, 0)
         elif self.field == "key_points":
             q.key_points.append(text)
+        elif self.field == "follow_ups" and q.follow_ups:
+            q.follow_ups[-1].question = (q.follow_ups[-1].question + " " + text).strip()
+        elif self.field is not None and self.field.startswith("section:"):
+            self._section_text(text)
 
     def _resolve_related(self) -> None:
         by_number: dict[int, list[Question]] = {}

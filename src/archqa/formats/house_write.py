@@ -78,8 +78,16 @@ def write_question(q: Question, ids: dict[str, Question]) -> str:
         # an answer that opens with a block (a fence, a list, a table) starts on its own line after the label
         sep = "\n\n" if BLOCK_START.match(q.answer) else " "
         out += ["", f"**Answer**:{sep}{q.answer}"]
+    for sec in q.sections:
+        sep = "\n\n" if BLOCK_START.match(sec.text) else " "
+        out += ["", f"**{sec.title}**:{sep}{sec.text}"]
     if q.key_points:
         out += ["", "**Key Points**:"] + [f"- {p}" for p in q.key_points]
+    if q.follow_ups:
+        out += ["", "**Follow-ups**:"]
+        out += [f"- (KP {f.key_point}) {f.question}" if f.key_point else f"- {f.question}" for f in q.follow_ups]
+    if q.level_signals is not None and q.level_signals.items():
+        out += ["", "**Level Signals**:"] + [f"- **{label}**: {text}" for label, text in q.level_signals.items()]
     if q.code:
         out += ["", "**Implementation**:"]
         for c in q.code:
@@ -130,16 +138,17 @@ def write_set(s: QuestionSet, *, include_tables: bool = True) -> str:
         if out[-2] == "---":
             out = out[:-2]
     out += ["---", "", "## References", ""]
-    out += ["### Glossary"]
+    out += ["### Glossary", ""]
     for g in s.glossary:
         rel = f" Related: {', '.join(g.related)}" if g.related else ""
-        out += [f"**{g.id}. {g.term}** – {g.definition}{rel}", ""]
-    out += ["### Bibliography"]
+        out.append(f"- **{g.id}. {g.term}** – {g.definition}{rel}")
+    out += ["", "### Bibliography", ""]
     for b in s.bibliography:
-        out += [f"**{b.id}.** {b.text}", ""]
-    out += ["### Tools"]
+        out.append(f"- **{b.id}.** {b.text}")
+    out += ["", "### Tools", ""]
     for tool in s.tools:
-        out += [f"**{tool.id}. {tool.name}** – {tool.description} <{tool.url}>", ""]
+        out.append(f"- **{tool.id}. {tool.name}** – {tool.description} <{tool.url}>")
+    out.append("")
     if s.report:
         out += ["---", "", "## Validation Report", "", s.report.strip(), ""]
     return "\n".join(out).rstrip("\n") + "\n"

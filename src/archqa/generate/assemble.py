@@ -50,6 +50,8 @@ def assemble(bank: Bank, sel: Selection, title: str | None = None) -> QuestionSe
         q.number = n
         q.key_insight = rewrite(q.key_insight, file)
         q.answer = rewrite(q.answer, file)
+        for sec in q.sections:
+            sec.text = rewrite(sec.text, file)
         q.key_points = [rewrite(p, file) for p in q.key_points]
         if q.provenance is not None:
             q.provenance = q.provenance.model_copy(update={"file": _display_path(q.provenance.file)})

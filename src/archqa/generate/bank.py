@@ -20,11 +20,11 @@ from typing import Protocol
 
 from archqa.errors import InputError
 from archqa.formats.house import read_document
-from archqa.model import BibEntry, GlossaryEntry, Question, Tool
+from archqa.model import BibEntry, GlossaryEntry, Question, Tool, type_slug
 from archqa.text import terms
 from archqa.validate.code import canonical
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 
 
 def bundled_bank() -> Path:
@@ -64,6 +64,7 @@ class Entry:
         "difficulty",
         "hash",
         "complete",
+        "kind",
         "_tags",
         "_langs",
         "_terms",
@@ -83,10 +84,13 @@ class Entry:
         languages: str,
         complete: float = 1.0,
         bank: Loader | None = None,
+        kind: str = "",
     ) -> None:
         self.key, self.id, self.file, self.topic, self.difficulty = key, id, file, topic, difficulty
         self.hash = hash
         self.complete = complete
+        self.kind = kind
+        """The question's type as a slug ('case-study', 'design', 'trade-off'; '' when it states none)."""
         """0..1: share of key insight, answer, 3-6 key points and code that the question has."""
         self._tags: frozenset[str] | str = tags
         self._langs: frozenset[str] | str = languages
@@ -172,8 +176,8 @@ def _bank_files(path: Path) -> list[Path]:
 
 
 def completeness(q: Question) -> float:
-    """Share of the parts a practisable question needs: key insight, answer, 3-6 key points, code."""
-    parts = [bool(q.key_insight.strip()), bool(q.answer.strip()), 3 <= len(q.key_points) <= 6, bool(q.code)]
+    """Share of the parts a practisable question needs: key insight, answer, 3-8 key points, code."""
+    parts = [bool(q.key_insight.strip()), bool(q.answer.strip()), 3 <= len(q.key_points) <= 8, bool(q.code)]
     return sum(parts) / len(parts)
 
 
@@ -205,7 +209,8 @@ class _Cache:
                     """
                     CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER);
                     CREATE TABLE questions (key INTEGER PRIMARY KEY, file TEXT, ord INTEGER, id TEXT, topic TEXT,
-                        difficulty INTEGER, hash INTEGER, complete REAL, tags TEXT, languages TEXT, terms TEXT,
+                        difficulty INTEGER, hash INTEGER, complete REAL, kind TEXT, tags TEXT, languages TEXT,
+                        terms TEXT,
                         title TEXT, insight TEXT, data TEXT);
                     CREATE INDEX questions_file ON questions(file);
                     CREATE TABLE refs (file TEXT, kind TEXT, local_id TEXT, data TEXT);
@@ -233,11 +238,22 @@ class _Cache:
                     diff = q.difficulty.rank if q.difficulty is not None else -1
                     h = int.from_bytes(hashlib.blake2b(q.id.encode(), digest_size=7).digest(), "big")
                     rows.append(
-                        (key, i, q.id, q.topic, diff, h, completeness(q), *_entry_fields(q), q.model_dump_json())
+                        (
+                            key,
+                            i,
+                            q.id,
+                            q.topic,
+                            diff,
+                            h,
+                            completeness(q),
+                            type_slug(q.type),
+                            *_entry_fields(q),
+                            q.model_dump_json(),
+                        )
                     )
                 self.db.executemany(
-                    "INSERT INTO questions (file, ord, id, topic, difficulty, hash, complete, tags, languages, terms,"
-                    " title, insight, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO questions (file, ord, id, topic, difficulty, hash, complete, kind, tags,"
+                    " languages, terms, title, insight, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows,
                 )
                 s = doc.set
@@ -255,11 +271,11 @@ class _Cache:
         out = []
         marks = ",".join("?" * len(files))
         cur = self.db.execute(
-            f"SELECT key, id, file, topic, difficulty, hash, tags, languages, complete FROM questions"
+            f"SELECT key, id, file, topic, difficulty, hash, tags, languages, complete, kind FROM questions"
             f" WHERE file IN ({marks}) ORDER BY file, ord",
             files,
         )
-        out = [Entry(k, i, f, t, d, h, tg, lg, c, bank=self) for k, i, f, t, d, h, tg, lg, c in cur]
+        out = [Entry(k, i, f, t, d, h, tg, lg, c, bank=self, kind=kd) for k, i, f, t, d, h, tg, lg, c, kd in cur]
         order = {f: i for i, f in enumerate(files)}
         out.sort(key=lambda e: order[e.file])
         return out
@@ -358,7 +374,19 @@ def load_store_bank(db: str | Path | None = None) -> Bank:
             h = int.from_bytes(hashlib.blake2b(qid.encode(), digest_size=7).digest(), "big")
             langs = ",".join(sorted({canonical(c.language) or c.language.lower() for c in q.code if c.language}))
             entries.append(
-                Entry(key, qid, path, q.topic, diff, h, ",".join(q.tags), langs, completeness(q), bank=loader)
+                Entry(
+                    key,
+                    qid,
+                    path,
+                    q.topic,
+                    diff,
+                    h,
+                    ",".join(q.tags),
+                    langs,
+                    completeness(q),
+                    bank=loader,
+                    kind=type_slug(q.type),
+                )
             )
     if not entries:
         raise InputError(

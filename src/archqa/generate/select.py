@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from archqa.errors import BlueprintError
 from archqa.generate.bank import Bank, Entry
-from archqa.model import CLUSTERS, Blueprint, Difficulty, cluster_of
+from archqa.model import CLUSTERS, Blueprint, Difficulty, cluster_of, type_slug
 from archqa.text import jaccard
 
 DIVERSITY_THRESHOLD = 0.18
@@ -65,11 +65,21 @@ def largest_remainder(total: int, weights: list[float]) -> list[int]:
     return out
 
 
-def resolve_topics(bank: Bank, requested: dict[str, int | None]) -> list[tuple[str, int | None]]:
-    """Map the user's topic names (cluster slugs, names or prefixes) to the bank's topics."""
+def _wanted(e: Entry, kind: str) -> bool:
+    """Whether a question of this entry's type fits ``--type kind``: by default all but case studies."""
+    return e.kind == kind if kind else e.kind != "case-study"
+
+
+def resolve_topics(
+    bank: Bank, requested: dict[str, int | None], default: set[str] | None = None
+) -> list[tuple[str, int | None]]:
+    """Map the user's topic names (cluster slugs, names or prefixes) to the bank's topics.
+
+    With no topics requested, every topic of the bank, or of ``default`` when given.
+    """
     names = bank_topics(bank)
     if not requested:
-        return [(n, None) for n in names]
+        return [(n, None) for n in names if default is None or n in default]
     out: list[tuple[str, int | None]] = []
     for want, quota in requested.items():
         w = want.strip().lower()
@@ -172,7 +182,7 @@ def allocate(rows: list[int], cols: list[int], avail: list[list[int]]) -> list[l
                         prev[("t", t)] = (kind, i)
                         queue.append(("t", t))
         if end is None:
-            return x
+            return _spread(x, ideal, avail)
         node: tuple[str, int] | None = end
         while node is not None and prev[node] is not None:
             p = prev[node]
@@ -182,6 +192,45 @@ def allocate(rows: list[int], cols: list[int], avail: list[list[int]]) -> list[l
             else:
                 x[node[1]][p[1]] -= 1
             node = p
+
+
+def _spread(x: list[list[int]], ideal: list[list[float]], avail: list[list[int]]) -> list[list[int]]:
+    """Even out the difficulties within each topic, keeping every row and column sum.
+
+    Augmenting paths meet the totals but may pile one topic's questions on one difficulty. A swap
+    moves one question of topic a from difficulty d to e and one of topic b from e to d; swaps are
+    made while they bring the table closer (in squared distance) to the proportional ideal.
+    """
+    n_r, n_c = len(x), len(x[0]) if x else 0
+
+    def cost(t: int, d: int, v: int) -> float:
+        return (v - ideal[t][d]) ** 2
+
+    improved = True
+    while improved:
+        improved = False
+        for a in range(n_r):
+            for b in range(n_r):
+                for d in range(n_c):
+                    for e in range(n_c):
+                        if a == b or d == e or x[a][d] == 0 or x[b][e] == 0:
+                            continue
+                        if x[a][e] >= avail[a][e] or x[b][d] >= avail[b][d]:
+                            continue
+                        before = cost(a, d, x[a][d]) + cost(a, e, x[a][e]) + cost(b, e, x[b][e]) + cost(b, d, x[b][d])
+                        after = (
+                            cost(a, d, x[a][d] - 1)
+                            + cost(a, e, x[a][e] + 1)
+                            + cost(b, e, x[b][e] - 1)
+                            + cost(b, d, x[b][d] + 1)
+                        )
+                        if after < before - 1e-9:
+                            x[a][d] -= 1
+                            x[a][e] += 1
+                            x[b][e] -= 1
+                            x[b][d] += 1
+                            improved = True
+    return x
 
 
 _MASK = 2**64 - 1
@@ -207,13 +256,22 @@ def select(bank: Bank, blueprint: Blueprint, *, allow_shortfall: bool = False) -
     """Choose the questions of a set. Raises BlueprintError when the bank cannot fill it."""
     if blueprint.count < 1:
         raise BlueprintError("--count must be at least 1")
-    topics = resolve_topics(bank, blueprint.topics)
+    kind = type_slug(blueprint.type)
+    pool_entries = [e for e in bank.entries if _wanted(e, kind)]
+    held = {e.topic for e in pool_entries}
+    if not held:
+        raise BlueprintError(
+            f"--type {blueprint.type}: the bank holds no question of this type; "
+            + "choose from: "
+            + ", ".join(sorted({e.kind for e in bank.entries if e.kind}))
+        )
+    topics = resolve_topics(bank, blueprint.topics, held if not blueprint.topics else None)
     names = [t for t, _ in topics]
     quotas = _quotas(blueprint.count, topics)
     diffs = list(Difficulty)
     totals = largest_remainder(blueprint.count, [float(m) for m in blueprint.mix])
     cells: dict[tuple[str, int], list[Entry]] = {}
-    for e in bank.entries:
+    for e in pool_entries:
         cells.setdefault((e.topic, e.difficulty), []).append(e)
     avail = [[len(cells.get((t, d), [])) for d in range(3)] for t in names]
     table = allocate(quotas, totals, avail)

@@ -36,7 +36,7 @@ from archqa.llm.config import LLMConfig, redact_url
 from archqa.llm.cv import MIN_SIMILARITY, CVMatch, frame_question, match_claims, read_claims
 from archqa.llm.prompt import Catalogue, Job, Slot, build_messages, cited_ids, draft_of, example_entries
 from archqa.llm.server import estimate_tokens, fit
-from archqa.model import Blueprint, Difficulty, Question, QuestionSet
+from archqa.model import Blueprint, Difficulty, Question, QuestionSet, type_slug
 from archqa.text import terms
 from archqa.validate.code import canonical
 
@@ -285,7 +285,7 @@ def _extend(bank: Bank, extras: Sequence[tuple[Question, str]], refs: dict[str, 
         full[key] = q
         langs = ",".join(sorted({canonical(c.language) or c.language for c in q.code}))
         rank = q.difficulty.rank if q.difficulty is not None else -1
-        e = Entry(key, q.id, file, q.topic, rank, 0, ",".join(q.tags), langs)
+        e = Entry(key, q.id, file, q.topic, rank, 0, ",".join(q.tags), langs, kind=type_slug(q.type))
         e._terms = terms(" ".join([q.title, q.key_insight, " ".join(q.tags)]))
         e._text = f"{q.title} {q.key_insight}"
         entries.append(e)

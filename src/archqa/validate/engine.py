@@ -9,6 +9,7 @@ from enum import Enum
 from pydantic import BaseModel, ConfigDict, Field
 
 from archqa.formats.house import ParsedDocument
+from archqa.model import Difficulty
 
 
 class Severity(str, Enum):
@@ -46,12 +47,38 @@ class ValidationConfig(BaseModel):
     mix: tuple[int, int, int] = (20, 40, 40)
     mix_tolerance: int = 10
     answer_words: tuple[int, int] = (120, 300)
+    """Answer length when a question states no difficulty."""
+    answer_words_by_difficulty: dict[Difficulty, tuple[int, int]] = {
+        Difficulty.FOUNDATIONAL: (120, 250),
+        Difficulty.INTERMEDIATE: (180, 350),
+        Difficulty.ADVANCED: (250, 450),
+    }
+    case_study_words: tuple[int, int] = (400, 1000)
+    """A case study's answer and sections together."""
+    follow_ups: tuple[int, int] = (2, 4)
+    require_follow_ups: bool = False
+    """Every question must have follow-ups and level signals (the bank profile); off for other documents."""
+    tag_vocabulary: frozenset[str] | None = None
+    """When set, every tag must be one of these and a question has 2-5 tags (the bank profile)."""
     key_insight_max_words: int = 45
-    key_points: tuple[int, int] = (3, 6)
+    key_points: tuple[int, int] = (3, 8)
     min_glossary: int = 8
     min_bibliography: int = 8
     min_tools: int = 4
     near_duplicate: float = 0.8
+
+    @classmethod
+    def bank(cls, **overrides: object) -> ValidationConfig:
+        """The bundled bank's profile: follow-ups and level signals required, tags from the vocabulary."""
+        from archqa.tags import vocabulary
+
+        return cls.model_validate({"require_follow_ups": True, "tag_vocabulary": vocabulary(), **overrides})
+
+    def answer_range(self, difficulty: Difficulty | None) -> tuple[int, int]:
+        """The word range an answer of this difficulty is held to."""
+        if difficulty is None:
+            return self.answer_words
+        return self.answer_words_by_difficulty.get(difficulty, self.answer_words)
 
 
 class Finding(BaseModel):

@@ -42,7 +42,7 @@ def _precise(n: str, unit: str) -> bool:
 def unsupported_figures(ctx: Context) -> None:
     for q, ql in zip(ctx.doc.set.questions, ctx.doc.qlines):
         line = ql.fields.get("answer", ql.heading)
-        prose = re.sub(r"`[^`\n]*`", " ", q.key_insight + "\n" + q.answer)
+        prose = re.sub(r"`[^`\n]*`", " ", q.key_insight + "\n" + q.full_answer())
         found = 0
         for sentence in SENTENCE_END.split(prose):
             if CITATION.search(sentence) or HEDGE.search(sentence):
@@ -78,7 +78,7 @@ def key_points_mentioned(ctx: Context) -> None:
     for q, ql in zip(ctx.doc.set.questions, ctx.doc.qlines):
         if not q.key_points or not q.answer.strip():
             continue
-        said = terms(q.answer + "\n" + q.key_insight + "\n" + "\n".join(c.code for c in q.code))
+        said = terms(q.full_answer() + "\n" + q.key_insight + "\n" + "\n".join(c.code for c in q.code))
         for point in q.key_points:
             wanted = terms(CITATION.sub(" ", point)) - RUBRIC_VERBS
             if not wanted:

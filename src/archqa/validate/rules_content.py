@@ -321,7 +321,7 @@ def anchors(ctx: Context) -> None:
     n = len(qs)
     ids = {q.id for q in qs}
     for q, ql, raw in zip(qs, doc.qlines, doc.related_raw):
-        text = q.answer + "\n" + q.key_insight
+        text = q.full_answer() + "\n" + q.key_insight
         for m in re.finditer(r"\bQ(\d+)\b", text):
             k = int(m.group(1))
             if is_quarter(text, m):

@@ -106,17 +106,26 @@ def required_fields(ctx: Context) -> None:
 @register_rule("structure.lengths", "answers, key insights and key points are within bounds")
 def lengths(ctx: Context) -> None:
     cfg = ctx.config
-    lo, hi = cfg.answer_words
     for q, ql in zip(ctx.doc.set.questions, ctx.doc.qlines):
         label = f"Q{q.number}"
-        if q.answer.strip():
+        if q.is_case_study:
+            lo, hi = cfg.case_study_words
+            n = word_count(q.full_answer())
+            what = "answer and sections have"
+            kind = "a case study"
+        else:
+            lo, hi = cfg.answer_range(q.difficulty)
             n = word_count(q.answer)
+            what = "answer has"
+            kind = f"an {q.difficulty.value} answer" if q.difficulty else "an answer"
+            kind = kind.replace("an Foundational", "a Foundational")
+        if q.answer.strip():
             ctx.check(
                 lo <= n <= hi,
                 "structure.answer-length",
                 W,
                 ql.fields.get("answer", ql.heading),
-                f"{label}'s answer has {n} words; the target is {lo}-{hi}.",
+                f"{label}'s {what} {n} words; the target for {kind} is {lo}-{hi}.",
                 "shorten it to the essentials" if n > hi else "say more: the mechanism, the trade-off, when not to",
             )
         if q.key_insight.strip():
