@@ -249,7 +249,11 @@ def _ask(
     if q.key_insight:
         click.echo(wrap(q.key_insight, first="Key insight: "))
     click.echo("Model answer:")
-    click.echo(wrap(q.answer) if q.answer else "(this question has no model answer)")
+    click.echo(wrap(q.full_answer()) if q.answer or q.sections else "(this question has no model answer)")
+    if q.follow_ups:
+        click.echo("An interviewer might ask next:")
+        for f in q.follow_ups:
+            click.echo(wrap(f.question, first="  - "))
     why = ""
     if confirmation is not None:
         why = f"You confirmed {confirmation.count} of {grade.total} key points ({confirmation.share or 0.0:.0%})"

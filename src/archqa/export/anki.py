@@ -23,10 +23,13 @@ from archqa.export.render import (
     diagram_html,
     difficulty_label,
     esc,
+    follow_ups_html,
     inline_html,
     key_points_html,
+    level_signals_html,
     markdown_html,
     metrics_html,
+    sections_html,
     slug,
     tradeoffs_html,
 )
@@ -107,7 +110,10 @@ def note_fields(q: Question) -> list[str]:
         esc(q.topic or "General"),
         esc(difficulty_label(q)),
         inline_html(q.key_insight),
-        markdown_html(q.answer),
+        markdown_html(q.answer)
+        + sections_html(q)
+        + (f"<h4>Follow-ups</h4>{follow_ups_html(q)}" if q.follow_ups else "")
+        + (f"<h4>Level signals</h4>{level_signals_html(q)}" if q.level_signals and q.level_signals.items() else ""),
         key_points_html(q.key_points),
         "".join(code_html(c) for c in q.code),
         "".join(diagram_html(d) for d in q.diagrams),

@@ -17,11 +17,14 @@ from archqa.export.render import (
     diagram_html,
     difficulty_label,
     esc,
+    follow_ups_html,
     inline_html,
     key_points_html,
+    level_signals_html,
     markdown_html,
     metrics_html,
     sanitize,
+    sections_html,
     slug,
     tradeoffs_html,
 )
@@ -172,8 +175,14 @@ def _question(q: Question, topic_slug: str, ids: dict[str, Question], bib_ids: s
         body.append(f'<div class="insight"><strong>Key insight:</strong> {insight}</div>')
     if q.answer:
         body.append(f"<h4>Answer</h4>{_link_citations(markdown_html(q.answer), bib_ids)}")
+    if q.sections:
+        body.append(_link_citations(sections_html(q), bib_ids))
     if q.key_points:
         body.append(f"<h4>Key points</h4>{_link_citations(key_points_html(q.key_points), bib_ids)}")
+    if q.follow_ups:
+        body.append(f"<h4>Follow-ups</h4>{follow_ups_html(q)}")
+    if q.level_signals is not None and q.level_signals.items():
+        body.append(f"<h4>Level signals</h4>{level_signals_html(q)}")
     if q.code:
         body.append("<h4>Implementation</h4>" + "".join(code_html(c) for c in q.code))
     if q.diagrams:

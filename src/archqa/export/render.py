@@ -210,6 +210,30 @@ def key_points_html(points: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{inline_html(p)}</li>" for p in points) + "</ul>"
 
 
+def sections_html(q: Question) -> str:
+    """A case study's sections, each under its heading."""
+    return "".join(f"<h5>{esc(sec.title)}</h5>{markdown_html(sec.text)}" for sec in q.sections)
+
+
+def follow_ups_html(q: Question) -> str:
+    """The follow-ups as a list, each with the key point it probes."""
+    if not q.follow_ups:
+        return ""
+    items = []
+    for f in q.follow_ups:
+        probes = f' <span class="probes">(key point {f.key_point})</span>' if f.key_point else ""
+        items.append(f"<li>{inline_html(f.question)}{probes}</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def level_signals_html(q: Question) -> str:
+    """What a mid, senior and staff answer adds, as a definition list."""
+    if q.level_signals is None or not q.level_signals.items():
+        return ""
+    rows = "".join(f"<dt>{esc(label)}</dt><dd>{inline_html(text)}</dd>" for label, text in q.level_signals.items())
+    return f'<dl class="levels">{rows}</dl>'
+
+
 def difficulty_label(q: Question) -> str:
     """The difficulty's name, or "Unrated"."""
     return q.difficulty.value if q.difficulty is not None else "Unrated"
