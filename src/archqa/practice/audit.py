@@ -84,7 +84,7 @@ def load_calibration(
     InputError names the file and line of a malformed record, an unknown question, or labels that do not
     match the question's key points in number.
     """
-    known: dict[str, Sequence[str]] = dict(bank_points()) if points_of is None else dict(points_of)
+    known: dict[str, Sequence[str]] | None = None if points_of is None else dict(points_of)
     out = []
     for path in files if files is not None else calibration_files():
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -103,9 +103,17 @@ def load_calibration(
                 raise InputError(str(path), n, f"not a labelled answer ({exc})", "see archqa.practice.audit") from None
             if kind not in KINDS:
                 raise InputError(str(path), n, f"unknown kind {kind!r}", f"use one of {', '.join(KINDS)}")
-            points = known.get(qid)
+            # A record carries the key points it was labelled against, so its labels stay true when the bank's
+            # wording changes or the question leaves the bank; older records without them use the bank's.
+            points = rec.get("points")
+            if not points:
+                if known is None:
+                    known = dict(bank_points())
+                points = known.get(qid)
             if points is None:
-                raise InputError(str(path), n, f"no bank question has the id {qid!r}", "fix the question id")
+                raise InputError(
+                    str(path), n, f"no bank question has the id {qid!r}", "fix the question id or add its 'points'"
+                )
             if len(labels) != len(points):
                 raise InputError(
                     str(path),
