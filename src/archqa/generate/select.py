@@ -65,9 +65,12 @@ def largest_remainder(total: int, weights: list[float]) -> list[int]:
     return out
 
 
-def _wanted(e: Entry, kind: str) -> bool:
-    """Whether a question of this entry's type fits ``--type kind``: by default all but case studies."""
-    return e.kind == kind if kind else e.kind != "case-study"
+def _wanted(e: Entry, kind: str, topics_named: bool) -> bool:
+    """Whether this entry's type fits ``--type kind``. Without a type, named topics take every type and a
+    default set every type but case studies (an end-to-end design prompt is a session of its own)."""
+    if kind:
+        return e.kind == kind
+    return topics_named or e.kind != "case-study"
 
 
 def resolve_topics(
@@ -83,6 +86,15 @@ def resolve_topics(
     out: list[tuple[str, int | None]] = []
     for want, quota in requested.items():
         w = want.strip().lower()
+        several = [n for n in names if cluster_of(n) == w] if w in CLUSTERS else []
+        if len(several) > 1 and not any(n.lower() == w for n in names):
+            # a cluster slug that names several topics (the case studies' two files): all of them, sharing the quota
+            shares = largest_remainder(quota, [1.0] * len(several)) if quota is not None else [None] * len(several)
+            for n, share in zip(several, shares):
+                if any(n == t for t, _ in out):
+                    raise BlueprintError(f"--topics: '{want}' names {n} twice")
+                out.append((n, share))
+            continue
         hit = next((n for n in names if n.lower() == w), None)
         hit = hit or next((n for n in names if cluster_of(n) == w or cluster_of(n) == cluster_of(want)), None)
         hit = hit or next((n for n in names if n.lower().startswith(w)), None)
@@ -257,7 +269,7 @@ def select(bank: Bank, blueprint: Blueprint, *, allow_shortfall: bool = False) -
     if blueprint.count < 1:
         raise BlueprintError("--count must be at least 1")
     kind = type_slug(blueprint.type)
-    pool_entries = [e for e in bank.entries if _wanted(e, kind)]
+    pool_entries = [e for e in bank.entries if _wanted(e, kind, bool(blueprint.topics))]
     held = {e.topic for e in pool_entries}
     if not held:
         raise BlueprintError(
