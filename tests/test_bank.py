@@ -20,7 +20,17 @@ MIN_PER_CELL = 8
 MIN_CASE_STUDIES = 30
 MAX_AI_SHARE = 0.30
 
-DOMAINS = {"payments", "ledger", "multi-tenant", "logistics", "mobile", "offline-sync", "collaboration", "booking", "media"}
+DOMAINS = {
+    "payments",
+    "ledger",
+    "multi-tenant",
+    "logistics",
+    "mobile",
+    "offline-sync",
+    "collaboration",
+    "booking",
+    "media",
+}
 FILES = sorted(bundled_bank().glob("*.md"))
 
 

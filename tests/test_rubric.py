@@ -145,3 +145,11 @@ def test_every_topic_gets_each_difficulty_when_the_count_allows() -> None:
     topics = {q.topic for q in qs}
     assert len(topics) >= 6
     assert all(cells[(t, d)] >= 1 for t in topics for d in Difficulty)
+
+
+def test_a_rule_right_under_a_field_is_reported() -> None:
+    good = case_study()
+    bad = good.replace("**Level Signals**:", "**Level Signals**:\n---\n\n**Level Signals**:")
+    assert rules_of(good)["structure.setext-label"] == 0
+    found = [f for f in validate_text(bad, "doc.md").findings if f.rule == "structure.setext-label"]
+    assert len(found) == 1 and bad.split("\n")[found[0].line].strip() == "---"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from archqa.formats.house_fields import LABEL
 from archqa.model import CASE_STUDY_SECTIONS
 from archqa.validate.engine import Context, Severity, register_rule
 
@@ -126,4 +127,21 @@ def tags(ctx: Context) -> None:
             line,
             f"Q{q.number} has {len(q.tags)} tags; a bank question has 2-5.",
             "tag what the question is about: a mechanism, a concern, a domain.",
+        )
+
+
+@register_rule("structure.setext-label", "a labelled field is not turned into a heading by a '---' right under it")
+def setext_label(ctx: Context) -> None:
+    lines = ctx.doc.lines
+    for line, _level, text in ctx.doc.headings:
+        source = lines[line - 1].lstrip() if 0 < line <= len(lines) else ""
+        if source.startswith("#") or not LABEL.match(text):
+            continue
+        ctx.fail(
+            "structure.setext-label",
+            W,
+            line,
+            f"the '{lines[line].strip()[:3]}' on line {line + 1} makes '{text[:50]}' a heading, so a new topic starts "
+            "here and the field is lost.",
+            "put a blank line between the field and the '---' under it.",
         )
