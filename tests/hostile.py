@@ -86,7 +86,9 @@ def house_meta_spaces() -> str:
     """A house metadata line and a tool entry with long runs of spaces and repeated URLs."""
     return _house(
         "a cache.",
-        glossary="**G1. Cache** – a store." + " " * 20_000 + "Related: x\n\n### Tools\n\n**T1. x** – "
+        glossary="**G1. Cache** – a store."
+        + " " * 20_000
+        + "Related: x\n\n### Tools\n\n**T1. x** – "
         + "http://" * 8_000
         + " " * 20_000
         + "!",

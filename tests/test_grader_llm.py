@@ -131,9 +131,22 @@ def test_audit_from_reviews_measures_the_grader_against_the_users_corrections(tm
         # the user agrees on a and b and flips c to covered: 2 of 3 verdicts right, one miss
         PracticeLog(store).record("q1", 3, grade=grade, confirmed=[True, False, True], answer="x")
     r = subprocess.run(
-        [sys.executable, "-m", "archqa", "grade", "--audit", "--from-reviews", "--grader", "lexical", "--db",
-         str(db), "--json"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "archqa",
+            "grade",
+            "--audit",
+            "--from-reviews",
+            "--grader",
+            "lexical",
+            "--db",
+            str(db),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert r.returncode == 0, r.stderr
     overall = json.loads(r.stdout)["overall"]

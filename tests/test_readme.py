@@ -331,8 +331,8 @@ def test_generated_docs_are_current() -> None:
 def test_a_failing_command_and_its_markers_are_read(tmp_path: Path) -> None:
     doc = tmp_path / "x.md"
     doc.write_text(
-        "# x\n\n<!-- readme-test: skip \"--model\" \"--base-url\" needs a model server -->\n"
-        "<!-- readme-test: exit 1 \"false\" -->\n"
+        '# x\n\n<!-- readme-test: skip "--model" "--base-url" needs a model server -->\n'
+        '<!-- readme-test: exit 1 "false" -->\n'
         "```bash\narchqa --version      # a comment\narchqa generate --model m\nfalse\n"
         "pip install 'archqa[llm]'\n```\n\n```console\n$ echo a; echo b c\na\nb …\n```\n",
         encoding="utf-8",
