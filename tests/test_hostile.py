@@ -363,3 +363,26 @@ def test_store_error_messages_name_the_file_and_the_fix() -> None:
     ]:
         text = str(store_error(Path("/x/s.db"), sqlite3.OperationalError(msg)))
         assert text.startswith("/x/s.db: ") and want in text and ("--db" in text or "again" in text)
+
+
+def test_a_deadline_inside_a_deferred_region_is_raised_when_it_ends() -> None:
+    from archqa.limits import deferred, time_budget
+
+    start = time.monotonic()
+    reached = []
+    with pytest.raises(InputError, match="time limit"):
+        with time_budget(0.2, "slow.md"):
+            with deferred():
+                time.sleep(0.4)  # the alarm fires here and waits
+                reached.append(True)
+            reached.append(False)  # never: raised as the region ends
+    assert reached == [True] and time.monotonic() - start >= 0.4
+
+
+def test_exempt_time_does_not_count_against_the_budget() -> None:
+    from archqa.limits import exempt, time_budget
+
+    with time_budget(0.3, "doc.md"):
+        with exempt():
+            time.sleep(0.4)
+        time.sleep(0.1)  # 0.5 s in all, 0.1 s of it counted

@@ -47,6 +47,9 @@ class _Budget:
     deadline: float
     seconds: float
     path: str
+    held: int = 0
+    """Inside ``deferred``: an alarm that fires waits until the region ends."""
+    due: bool = False
 
 
 _local = threading.local()
@@ -86,6 +89,10 @@ def _on_alarm(signum: int, frame: FrameType | None) -> None:
     now = time.monotonic()
     late = [b for b in stack if b.deadline <= now + 0.001]
     if late:
+        if any(b.held for b in stack):
+            for b in late:
+                b.due = True  # raised when the deferred region ends, not inside it
+            return
         raise _over(late[-1])
     _arm(stack)  # a deadline was moved: wait for the next one
 
@@ -115,6 +122,47 @@ def time_budget(seconds: float, path: str) -> Iterator[None]:
             _arm(stack)
             if not stack and previous is not None:
                 signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def exempt() -> Iterator[None]:
+    """Time spent in the body does not count against any running budget (one-off set-up such as starting
+    Mermaid's JavaScript engine, which is not the file's cost). Every deadline moves by the time spent."""
+    stack = _stack()
+    start = time.monotonic()
+    for b in stack:
+        b.held += 1
+    try:
+        yield
+    finally:
+        spent = time.monotonic() - start
+        for b in stack:
+            b.held -= 1
+            b.deadline += spent
+            b.due = False
+        if stack and _can_signal():
+            _arm(stack)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """A region the timer signal must not interrupt (a call into a foreign engine, which an exception raised
+    in the middle would leave half-done): a deadline that passes inside it is raised when it ends. The body
+    must bound its own time."""
+    stack = _stack()
+    for b in stack:
+        b.held += 1
+    try:
+        yield
+    finally:
+        for b in stack:
+            b.held -= 1
+        if stack and not any(b.held for b in stack):
+            due = [b for b in stack if b.due or b.deadline <= time.monotonic()]
+            for b in stack:
+                b.due = False
+            if due:
+                raise _over(due[-1])
 
 
 def remaining() -> float | None:
