@@ -9,7 +9,9 @@ Prints, measured in this run:
 - a practice session: the grader loads (and warms up) in a background thread while the first question is
   read, so what the user waits for after answering is the first grade alone;
 - warm grades: median and p95 per answer over the calibration answers (new answers: each text is graded
-  once, so no cache helps), against the lexical grader on the same answers.
+  once, so no cache helps), against the lexical grader on the same answers; and the same in a fresh process
+  with the key points prepared before each answer arrives, as a practice session does while the question
+  is shown.
 Targets (issue 10): first grade under 1 s after start, each later grade under 150 ms.
 """
 
@@ -50,6 +52,31 @@ print(loaded, time.perf_counter() - t1)
 """
 
 
+PREPARED = """
+import json, sys, time
+from archqa.practice.audit import load_calibration
+from archqa.practice.grade import get_grader
+answers = load_calibration()[: int(sys.argv[2])]
+g = get_grader(sys.argv[1])
+g.grade("warm-up answer about replicas and the primary.", answers[0].points)
+times = []
+for a in answers:
+    g.prepare(a.points)  # what a practice session does while the question is shown and the answer typed
+    t = time.perf_counter()
+    g.grade(a.answer, a.points)
+    times.append(time.perf_counter() - t)
+print(json.dumps(times))
+"""
+
+
+def prepared(grader: str, n: int) -> list[float]:
+    """Warm grades in a fresh process, each after ``prepare`` (the key points encoded ahead, as in practice)."""
+    import json
+
+    out = subprocess.run([sys.executable, "-c", PREPARED, grader, str(n)], check=True, capture_output=True, text=True)
+    return sorted(json.loads(out.stdout))
+
+
 def preloaded(grader: str) -> tuple[float, float]:
     """(seconds from start until the preloaded grader is ready, seconds for the first grade after that)."""
     out = subprocess.run([sys.executable, "-c", PRELOADED, grader], check=True, capture_output=True, text=True)
@@ -86,6 +113,12 @@ def main() -> None:
     print(f"practice session (the grader loads in the background while the first question is read): ready after "
           f"{load_s:.2f} s; the first grade then takes {first_s * 1000:.0f} ms (median of {args.runs}); a user who "
           f"answers after {load_s:.1f} s or more waits only for the grade")
+
+    times = prepared("semantic", args.answers)
+    p95 = times[int(0.95 * (len(times) - 1))]
+    print(f"warm grade, semantic, key points prepared while the question is shown (as in practice): median "
+          f"{statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms over "
+          f"{len(times)} answers")
 
     from archqa.practice.audit import load_calibration
     from archqa.practice.grade import get_grader

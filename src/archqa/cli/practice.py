@@ -226,6 +226,7 @@ def _ask(
     meta = " · ".join(x for x in (item.kind, q.topic, q.difficulty.value if q.difficulty else "") if x)
     click.echo(f"[{item_n}/{total}] {meta}")
     click.echo(wrap(q.title, indent="   ", first="Q: "))
+    session.prepare(q)  # the grader encodes the key points while the answer is typed
     if editor:
         answer = edit_answer(q)
         click.echo(wrap(answer, indent="> ", first="> ") if answer else "> (empty answer)")

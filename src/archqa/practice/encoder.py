@@ -121,20 +121,29 @@ class Encoder:
         self._lock = threading.Lock()
 
     def _hidden(self, texts: list[str]) -> tuple[Any, np.ndarray, np.ndarray]:
-        """Tokenise ``texts`` (padded to the longest) and run the model: (encodings, token states, mask)."""
+        """Tokenise ``texts`` and run the model: (encodings, token states padded to the longest, mask).
+
+        Each text runs alone: the int8 model quantizes activations with one scale per tensor, so in a batch
+        a text's vectors would depend on the texts beside it. Alone, a text always gets the same vector.
+        """
         import numpy as np
 
         encodings = self.tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), width), dtype=np.int64)
         mask = np.zeros((len(texts), width), dtype=np.int64)
+        hidden: np.ndarray | None = None
         for i, e in enumerate(encodings):
-            ids[i, : len(e.ids)] = e.ids
+            ids = np.asarray([e.ids], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            states = self.session.run(None, feeds)[0]
+            if hidden is None:
+                hidden = np.zeros((len(texts), width, states.shape[-1]), dtype=np.float32)
+            hidden[i, : len(e.ids)] = states[0]
             mask[i, : len(e.ids)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        return encodings, self.session.run(None, feeds)[0], mask
+        assert hidden is not None
+        return encodings, hidden, mask
 
     def _run(self, texts: list[str]) -> np.ndarray:
         import numpy as np

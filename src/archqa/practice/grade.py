@@ -145,6 +145,13 @@ class Grader(ABC):
     def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
         """Score ``answer`` against each of ``key_points``; an empty answer covers none."""
 
+    def prepare(self, key_points: Sequence[str]) -> None:  # noqa: B027  (optional, empty by default)
+        """Do the work that depends on the key points alone before the answer arrives (optional).
+
+        A practice session calls it in the background while the question is shown, so that what the user
+        waits for after answering is only the work that needs the answer.
+        """
+
 
 _GRADERS: dict[str, Callable[[], Grader]] = {}
 

@@ -301,6 +301,12 @@ class SemanticGrader(Grader):
             out.append(PointScore(float(rows[e, 0]), float(rows[c, 1]), usable[j], usable[top[c]], x, p))
         return out
 
+    def prepare(self, key_points: Sequence[str]) -> None:
+        """Encode the key points (kept in the encoder's cache) before the answer arrives."""
+        points = [p for p in key_points if p.strip()]
+        if points:
+            self.encoder.encode(points)
+
     def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
         points = list(key_points)
         trivial = trivial_grade(self.name, answer, points)

@@ -178,6 +178,7 @@ class Session:
         self._loading: threading.Thread | None = None
         self._loaded: Grader | None = None
         self._load_error: BaseException | None = None
+        self._preparing: threading.Thread | None = None
 
     def preload(self) -> None:
         """Construct the grader by name, and grade one throw-away answer with it, in a background thread.
@@ -256,8 +257,35 @@ class Session:
             plan.items = plan.items[:limit]
         return plan
 
+    def prepare(self, question: Question) -> None:
+        """Start the grader's answer-independent work for ``question`` in the background (see
+        :meth:`Grader.prepare`): called when the question is shown, it is done long before the user has typed
+        an answer. :meth:`grade` waits for it, so the grader is never used from two threads at once."""
+        self._join_prepare()
+        points = rubric(question)
+        loading = self._loading
+
+        def run() -> None:
+            try:
+                if loading is not None:
+                    loading.join()
+                g = self._loaded if self._loaded is not None else self._grader
+                if not isinstance(g, str):
+                    g.prepare(points)
+            except Exception:  # noqa: BLE001  (a failure here only loses the head start; grade() reports errors)
+                pass
+
+        self._preparing = threading.Thread(target=run, name="archqa-grader-prepare", daemon=True)
+        self._preparing.start()
+
+    def _join_prepare(self) -> None:
+        if self._preparing is not None:
+            self._preparing.join()
+            self._preparing = None
+
     def grade(self, question: Question, answer: str) -> Grade:
         """Grade ``answer`` against the question's key points (or its key insight when it has none)."""
+        self._join_prepare()
         return self.grader.grade(answer, rubric(question))
 
     def rate(
