@@ -197,3 +197,24 @@ def test_default_grader_meets_the_audit_gate(grader) -> None:  # type: ignore[no
     f = report.figures()
     assert f["accuracy"] is not None and f["credit_nothing_accuracy"] is not None
     assert f["accuracy"] > float(f["credit_nothing_accuracy"]) + 0.2
+
+
+def test_a_pair_and_a_text_get_the_same_result_alone_or_in_company() -> None:
+    """The int8 models quantize activations per tensor: batched, a row's result would depend on its neighbours."""
+    import numpy as np
+
+    from archqa.practice.encoder import Encoder
+    from archqa.practice.relation import Relation
+
+    pairs = [
+        ("Reads go to the primary after a write.", "After saving, reads are pinned to the leader for a while."),
+        ("Keys expire.", "TTL."),
+        ("Retries carry an idempotency key.", "Each request carries a unique key the server stores with the result."),
+    ]
+    rel = Relation()
+    together = rel._run(pairs)
+    alone = np.vstack([rel._run([p]) for p in pairs])
+    assert np.array_equal(together, alone)
+    enc = Encoder()
+    texts = [b for _, b in pairs]
+    assert np.array_equal(enc._run(texts), np.vstack([enc._run([t]) for t in texts]))
