@@ -378,6 +378,7 @@ def test_schema_is_exactly_the_migrated_one(tmp_path: Path) -> None:
         "0004_fts_automerge",
         "0005_title_terms",
         "0006_review_points",
+        "0007_interviews",
     ]
     assert fts_config.get("automerge") == 16
 

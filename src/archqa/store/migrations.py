@@ -138,6 +138,24 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE reviews ADD COLUMN confirmed REAL;
         """,
     ),
+    (
+        "0007_interviews",
+        # One row per mock interview (`archqa interview`): the case study or first concept question asked,
+        # the target level and length, and the whole transcript and scorecard as JSON (the pydantic models
+        # archqa.interview.Transcript and archqa.interview.Scorecard).
+        """
+        CREATE TABLE interviews (
+            id INTEGER PRIMARY KEY,
+            question_id TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            level TEXT NOT NULL CHECK (level IN ('mid', 'senior', 'staff')),
+            minutes INTEGER NOT NULL,
+            transcript TEXT NOT NULL,
+            scorecard TEXT NOT NULL
+        );
+        CREATE INDEX interviews_started ON interviews(started_at);
+        """,
+    ),
 ]
 
 

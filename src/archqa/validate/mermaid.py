@@ -80,6 +80,14 @@ class MiniRacerEngine:
         return out
 
 
+    def graph(self, source: str) -> str:
+        """Mermaid's reading of a flowchart as JSON: ``{"nodes": [...], "edges": [...]}`` or ``{"error": ...}``."""
+        with self._lock, deferred():
+            result = self._ctx.eval(f"archqaGraph({json.dumps(source)})", timeout_sec=TIMEOUT)
+            get = getattr(result, "get", None)
+            return str(get(timeout=TIMEOUT) if get is not None else result)
+
+
 class NodeEngine:
     """Mermaid in a Node process started once per document."""
 
@@ -141,3 +149,23 @@ def first_line(message: str) -> tuple[int, str]:
     head = parts[0] if parts else "the diagram does not parse"
     text = head if not expecting or expecting == head else f"{head} {expecting[:120]}"
     return line, text[:240]
+
+
+def graph(source: str) -> tuple[dict[str, str], list[tuple[str, str, str]]] | None:
+    """A flowchart read by Mermaid's own parser: (node id -> label, [(from, to, label)]).
+
+    None when Mermaid cannot run here in this process (no mini-racer); ValueError with Mermaid's message
+    when the source is not a flowchart that parses.
+    """
+    eng = engine()
+    if not isinstance(eng, MiniRacerEngine):
+        return None
+    try:
+        data = json.loads(eng.graph(source))
+    except Exception:  # noqa: BLE001 - a bundle without archqaGraph, or V8 timing out: Mermaid cannot run
+        return None
+    if "error" in data:
+        raise ValueError(first_line(str(data["error"]))[1])
+    nodes = {str(n["id"]): str(n["label"]) for n in data.get("nodes", [])}
+    edges = [(str(e["from"]), str(e["to"]), str(e["label"])) for e in data.get("edges", [])]
+    return nodes, edges
