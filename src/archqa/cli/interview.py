@@ -110,7 +110,7 @@ def show_scorecard(transcript: Transcript, card: Scorecard) -> None:
         note = f" · {d.note}" if d.note else ""
         click.echo(f"  {d.title}: {d.level}{figures}{note}")
         for e in d.evidence:
-            how = {"follow-up": " (after the follow-up: half credit)", "other phase": " (said in another phase)"}
+            how = {"follow-up": " (after the follow-up: half credit)"}
             label = f"KP {e.number} " if e.number else ""
             echo(wrap(f"✓ {label}{e.point}{how.get(e.how, '')}", indent="      ", first="    "))
             echo(wrap(f"“{' '.join(e.quote.split())}” ({e.phase})", indent="      ", first="      "))

@@ -40,6 +40,7 @@ SYNONYMS: tuple[frozenset[str], ...] = tuple(
 )
 """Names taken for the same component (after normalisation)."""
 
+_KEEP = {"postgres", "kubernetes", "analytics", "aws", "dns", "sms", "ads"}
 _DROP = {"service", "services", "node", "nodes", "server", "servers", "cluster", "the", "a", "shards", "shard"}
 
 
@@ -54,7 +55,10 @@ class Graph:
 def normalise(name: str) -> str:
     """Lower-case words, quotes, brackets and filler ('service', 'node') dropped, plurals folded."""
     ws = [w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in _DROP]
-    ws = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in ws]
+    ws = [
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w not in _KEEP else w
+        for w in ws
+    ]
     return " ".join(ws)
 
 

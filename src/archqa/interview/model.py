@@ -76,9 +76,9 @@ class PointResult(_Model):
     evidence: str = ""
     """The span of the candidate's answer the grader quotes (for a covered point, always present)."""
     reason: str = ""
-    how: Literal["answer", "follow-up", "other phase", ""] = ""
-    """Where a covered point was made: the phase answer, the answer to the follow-up that probed it (half
-    credit), or the answer of another phase; empty when it was missed."""
+    how: Literal["answer", "follow-up", ""] = ""
+    """Where a covered point was made: the phase answer, or the answer to the follow-up that probed it (half
+    credit); empty when it was missed."""
 
     @property
     def covered(self) -> bool:

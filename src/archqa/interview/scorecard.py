@@ -2,7 +2,7 @@
 
 Key-point dimensions (requirements, estimation, API and data model, high-level design, deep dives and
 trade-offs; for a run of concepts, one per question) are rated from the credit share of their key points:
-a point made in the phase answer (or in another phase's answer) earns 1, a point made only in the answer
+a point made in the phase answer earns 1, a point made only in the answer
 to the follow-up that probed it earns 0.5. A Mermaid diagram in the high-level design phase counts as two
 more points there: the share of the reference diagram's components it has, and of its connections.
 
