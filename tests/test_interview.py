@@ -308,3 +308,24 @@ def test_cli_list_report_and_errors(tmp_path: Path) -> None:
     r = run_cli("interview", "data-relational-vs-document")
     assert r.returncode == 2 and "not a case study" in r.stderr
     assert os.environ["ARCHQA_DB"].startswith(str(tmp_path))
+
+
+def test_interviewer_pack_is_a_sanitised_checklist_per_question(tmp_path: Path) -> None:
+    from archqa.export import export_set, number_questions
+    from tests.test_export import hostile_set
+
+    s = number_questions(hostile_set())
+    s.questions[0].follow_ups = [FollowUp(key_point=2, question="Why <img src=x onerror=alert(1)>?")]
+    s.questions[0].level_signals = LevelSignals(mid="<script>alert(2)</script>ok", senior="s", staff="t")
+    export_set(s, tmp_path / "pack.html", "interviewer")
+    page = (tmp_path / "pack.html").read_text()
+    assert "<script" not in page and "onerror" not in page and "<img" not in page and "href=\"javascript" not in page
+    assert page.count('type="checkbox"') == sum(len(q.key_points) for q in s.questions)
+    assert page.count('<article class="q"') == len(s.questions) and page.count('class="notes"') == len(s.questions)
+    assert f"probes KP 2: {s.questions[0].key_points[1]}" in page
+    assert "default-src 'none'" in page and "break-before: page" in page and "@page" in page
+    r = run_cli(
+        "export", "bank", "--format", "interviewer", "--topic", "case-studies", "--out", str(tmp_path / "b.html")
+    )
+    assert r.returncode == 0 and "wrote 30 questions" in r.stderr
+    assert (tmp_path / "b.html").read_text().count('<article class="q"') == 30

@@ -15,9 +15,10 @@ from archqa.cli.common import handle_errors
     "--format",
     "fmt",
     default=None,
-    metavar="anki|html|json|md",
-    help="Output format: anki (.apkg), html (one offline page), json (schema archqa.set/1) or md (house "
-    "format). Default: from the suffix of --out.",
+    metavar="anki|html|interviewer|json|md",
+    help="Output format: anki (.apkg), html (one offline page), interviewer (a printable page per question: "
+    "key-point checklist, follow-ups, level signals, notes), json (schema archqa.set/1) or md (house format). "
+    "Default: from the suffix of --out.",
 )
 @click.option(
     "--out",
