@@ -432,7 +432,7 @@ def test_cli_bad_source_and_options_exit_2(tmp_path: Path) -> None:
     good = tmp_path / "set.md"
     good.write_text(write_set(make_set()), encoding="utf-8")
     r = run_cli("export", str(good), "--format", "pdf", "--out", str(out))
-    assert r.returncode == 2 and "--format 'pdf'" in r.stderr and "anki, html, json, md" in r.stderr
+    assert r.returncode == 2 and "--format 'pdf'" in r.stderr and "anki, html, interviewer, json, md" in r.stderr
     r = run_cli("export", str(good), "--out", str(tmp_path / "x.txt"))
     assert r.returncode == 2 and "--format" in r.stderr
     r = run_cli("export", str(good), "--topic", "nope", "--out", str(out))
