@@ -121,6 +121,41 @@ def test_sarcasm_and_dismissal_count_as_negation() -> None:
     assert checks.negations("Oh sure, retries fix everything.") == ["oh sure"]
     # "as if" that compares is not sarcasm
     assert checks.negations("Treat the log as if it were the source of truth.") == []
+    assert checks.negations("Capacity maths is overthinking it.") == ["overthinking it"]
+    assert checks.negations("Locks, leases, whatever, just retry.") == [", whatever"]
+    assert checks.negations("Whatever the load, keep a third of the fleet spare.") == []
+
+
+def test_a_span_that_rejects_the_point_is_not_credit_for_it() -> None:
+    from archqa.practice.semantic import rejects
+
+    assert checks.rejected_parts("Rather than pinning reads, use any replica.") == (
+        " , use any replica.",
+        "pinning reads",
+    )
+    # the point's terms sit in what the span rejects: no credit
+    assert rejects(
+        "Pin the user's reads to the primary after a write.",
+        "Rather than pinning reads to the primary, read from any replica.",
+    )
+    assert rejects(
+        "Commit the offset after the database write.",
+        "Commit the offset on arrival instead of after the database write.",
+    )
+    # the span rejects something else and makes the point: credit stands
+    assert not rejects(
+        "Pin reads to the primary after a write.",
+        "Pin reads to the primary after a write, rather than waiting on replicas.",
+    )
+    # a point that itself rejects an alternative, answered in kind
+    assert not rejects(
+        "Invalidate the cache entry on write rather than updating it.",
+        "On each write I invalidate the cache entry instead of updating it.",
+    )
+    assert not rejects("Use a token bucket per client.", "A token bucket per client.")
+    assert not rejects(
+        "Use cursor pagination for large tables.", "Cursor pagination instead of offsets for large tables."
+    )
 
 
 def test_a_sentence_that_supports_several_points_is_outranked_for_the_weaker_ones() -> None:

@@ -106,10 +106,12 @@ _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in NEGATING_PHRAS
 _DISMISSIVE = re.compile(
     r"\b(?:yeah,?\s+right|(?:^|[.!?]\s+)as\s+if|as\s+if\s+(?:[\w'-]+\s+){0,3}?(?:ever|anyone|anybody|actually)|"
     r"who\s+(?:needs|cares|bothers)|sure,?\s+because|oh\s+sure|overrated|nobody\s+(?:bothers|needs|cares|does)|"
-    r"(?:a|total|complete)\s+waste\s+of\s+time|just\s+hype|snake\s+oil)\b",
+    r"(?:a|total|complete)\s+waste\s+of\s+time|just\s+hype|snake\s+oil|over-?think(?:s|ing)?(?:\s+it)?|"
+    r"over-?engineer(?:s|ed|ing)?|,\s*whatever\b|red\s+herring)\b",
     re.IGNORECASE,
 )
-"""Sarcasm and dismissal deny what they name ("yeah, right, as if replicas ever lag"; "who needs a breaker")."""
+"""Sarcasm and dismissal deny what they name ("yeah, right, as if replicas ever lag"; "who needs a breaker";
+"availability math is overthinking it"; "OT, CRDT, whatever, just lock it")."""
 
 
 def negations(text: str) -> list[str]:
@@ -246,3 +248,29 @@ def clauses(text: str) -> list[str]:
     """A sentence cut at commas, colons, dashes and contrast words: the units a negation applies to."""
     parts = re.split(r"[,:;—–]\s*|\s-\s|\s(?=(?:but|whereas|while|although|though|however|yet)\s)", text)
     return [p.strip() for p in parts if p and re.search(r"\w", p)]
+
+
+_REJECTING = re.compile(
+    r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|skip(?:ping)?|forget(?:ting)?\s+about|no\s+need\s+(?:for|to)|"
+    r"(?:do\s+not|don't)\s+bother\s+(?:with|to)|there's\s+no\s+point\s+(?:in|to))\s+",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[,;:.!?()]|\s(?:and|but|so|then|while|for|when|if|because|since)\s", re.IGNORECASE)
+
+
+def rejected_parts(text: str) -> tuple[str, str]:
+    """(what ``text`` puts forward, what it rejects): "Rather than splitting by time, shuffle rows" rejects
+    "splitting by time". A rejected part runs from the marker to the end of its clause."""
+    kept: list[str] = []
+    rejected: list[str] = []
+    pos = 0
+    for m in _REJECTING.finditer(text):
+        if m.start() < pos:
+            continue
+        kept.append(text[pos : m.start()])
+        end = _CLAUSE_END.search(text, m.end())
+        stop = end.start() if end else len(text)
+        rejected.append(text[m.end() : stop])
+        pos = stop
+    kept.append(text[pos:])
+    return " ".join(kept), " ".join(rejected)

@@ -141,6 +141,23 @@ def contradiction(point: str, span_text: str) -> str:
     return ""
 
 
+def rejects(point: str, span_text: str) -> str:
+    """The part of ``span_text`` that rejects ``point`` ("rather than splitting by time" against "split by
+    time"), or "": at least two of the point's terms (of what it puts forward) fall in what the span rejects
+    ("instead of", "rather than", "skip" ...), and either more of them than in what the span puts forward or
+    two that the rest of the span does not use ("commit the offset on arrival instead of after the write")."""
+    kept, rejected = checks.rejected_parts(span_text)
+    if not rejected:
+        return ""
+    claim, _ = checks.rejected_parts(point)
+    terms = set(grading_terms(claim))
+    against = terms & set(grading_terms(rejected))
+    for_it = terms & set(grading_terms(kept))
+    if len(against) >= 2 and (len(against) > len(for_it) or len(against - for_it) >= 2):
+        return rejected.strip()
+    return ""
+
+
 TOP_SPANS = 2
 """Per key point, the spans closest to it by embedding (and term share) that the cross-encoder reads."""
 
@@ -322,7 +339,12 @@ class SemanticGrader(Grader):
         for point, sc in zip(points, self.scores(answer, points)):
             p = sc.probability
             denied = sc.denial is not None and sc.contradict >= t["contradict"] and sc.contradict > sc.entail
-            if sc.support is not None and p >= t["covered"]:
+            refused = rejects(point, sc.support.span.text) if sc.support is not None else ""
+            if sc.support is not None and p >= t["covered"] and refused:
+                out.append(
+                    PointGrade(point, p, "missing", sc.support.span.text, f"rejects the point: '{refused[:60]}'")
+                )
+            elif sc.support is not None and p >= t["covered"]:
                 out.append(PointGrade(point, p, "covered", sc.support.span.text, f"makes the point (p={p:.2f})"))
             elif denied and sc.denial is not None:
                 why = contradiction(point, sc.denial.span.text) or "a different claim in the point's terms"
