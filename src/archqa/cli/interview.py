@@ -50,7 +50,8 @@ def _phase(iv: Interview, n: int, phase: Phase, started: float, editor: bool) ->
     click.echo("")
     click.echo(
         f"[{n}/{len(iv.plan.phases)}] {phase.title} · budget {clock(phase.seconds)} · "
-        f"clock {clock(elapsed)} elapsed, {clock(total - elapsed)} left"
+        f"clock {clock(elapsed)} elapsed, "
+        + (f"{clock(total - elapsed)} left" if elapsed <= total else f"{clock(elapsed - total)} over time")
     )
     echo(wrap(phase.prompt, indent="   ", first="Interviewer: "))
     t0 = time.monotonic()
@@ -70,7 +71,7 @@ def _phase(iv: Interview, n: int, phase: Phase, started: float, editor: bool) ->
         iv.answer_follow_up(phase.key, i, text, time.monotonic() - t1)
         if ended:
             return False
-    spent = time.monotonic() - t0
+    spent = turn.seconds + sum(f.seconds for f in turn.follow_ups)  # answering time, as the scorecard counts it
     click.echo(f"Phase time: {clock(spent)} of {clock(phase.seconds)}.")
     return True
 
@@ -225,11 +226,12 @@ def interview(
     )
     iv.preload()
     plan = iv.plan
-    head = f"Mock interview: {plan.title}" if plan.kind == "case-study" else f"Mock interview: {plan.title}"
-    echo(wrap(head))
+    echo(wrap(f"Mock interview: {plan.title}"))
     click.echo(
-        f"{plan.question_ids[0]} · level {level} · {minutes} minutes · seed {drawn} · "
-        f"{len(plan.phases)} phases · key points by {plan.assignment}"
+        wrap(
+            f"{plan.question_ids[0]} · level {level} · {minutes} minutes · seed {drawn} · "
+            f"{len(plan.phases)} phases · key points by {plan.assignment}"
+        )
     )
     if editor:
         click.echo(wrap("Each answer opens in your editor ($VISUAL or $EDITOR): save and close it to submit."))
