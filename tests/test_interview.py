@@ -319,7 +319,7 @@ def test_interviewer_pack_is_a_sanitised_checklist_per_question(tmp_path: Path) 
     s.questions[0].level_signals = LevelSignals(mid="<script>alert(2)</script>ok", senior="s", staff="t")
     export_set(s, tmp_path / "pack.html", "interviewer")
     page = (tmp_path / "pack.html").read_text()
-    assert "<script" not in page and "onerror" not in page and "<img" not in page and "href=\"javascript" not in page
+    assert "<script" not in page and "onerror" not in page and "<img" not in page and 'href="javascript' not in page
     assert page.count('type="checkbox"') == sum(len(q.key_points) for q in s.questions)
     assert page.count('<article class="q"') == len(s.questions) and page.count('class="notes"') == len(s.questions)
     assert f"probes KP 2: {s.questions[0].key_points[1]}" in page
@@ -329,3 +329,24 @@ def test_interviewer_pack_is_a_sanitised_checklist_per_question(tmp_path: Path) 
     )
     assert r.returncode == 0 and "wrote 30 questions" in r.stderr
     assert (tmp_path / "b.html").read_text().count('<article class="q"') == 30
+
+
+def test_cli_concepts_run_through_a_pipe_is_scored_and_saved(tmp_path: Path) -> None:
+    from archqa.interview import Interview
+
+    plan = Interview.start(load_bank_questions(), kind="concepts", level="mid", minutes=18, seed=1).plan
+    first = load_bank_questions()
+    q1 = next(q for q in first if q.id == plan.question_ids[0])
+    answers = [q1.key_points[0], "I don't know."]  # the first question's first point, verbatim; then nothing
+    script = "".join(f"{a}\n.\n" + ".\n" * 2 for a in answers)  # each answer, then two empty follow-up answers
+    r = run_cli("interview", "--kind", "concepts", "--minutes", "18", "--seed", "1", "--level", "mid", stdin=script)
+    assert r.returncode == 0, r.stderr
+    out = " ".join(r.stdout.split())
+    assert "[1/2] Question 1 of 2 · budget 9:00" in out and "[2/2] Question 2 of 2 · budget 9:00" in out
+    assert f"Q1: {q1.title[:30]}" in out
+    assert f"✓ KP 1 {q1.key_points[0]}" in out
+    assert "Saved as interview 1" in out
+    with Store.open() as store:
+        t, card = load_interview(store, 1)
+    assert t.plan.kind == "concepts" and [turn.answer for turn in t.turns] == answers
+    assert card.dimensions[0].credit == 1.0 and card.dimensions[1].level == "below mid"

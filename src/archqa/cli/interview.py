@@ -109,7 +109,7 @@ def show_scorecard(transcript: Transcript, card: Scorecard) -> None:
     for d in card.dimensions:
         figures = f" ({d.credit:g} of {d.total} key points, {d.share:.0%})" if d.total and d.share is not None else ""
         note = f" · {d.note}" if d.note else ""
-        click.echo(f"  {d.title}: {d.level}{figures}{note}")
+        echo(wrap(f"{d.title}: {d.level}{figures}{note}", indent="      ", first="  "))
         for e in d.evidence:
             how = {"follow-up": " (after the follow-up: half credit)"}
             label = f"KP {e.number} " if e.number else ""

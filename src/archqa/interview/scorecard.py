@@ -230,7 +230,14 @@ def _diagram_credit(
 def _dimensions(plan: Plan) -> dict[str, str]:
     if plan.kind == "case-study":
         return dict(DIMENSIONS)
-    return {p.dimension: p.prompt for p in plan.phases}
+    return {p.dimension: f"Q{i}: {_short(p.prompt)}" for i, p in enumerate(plan.phases, 1)}
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def _turns_in_order(transcript: Transcript) -> list[PhaseTurn]:
