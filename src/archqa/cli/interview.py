@@ -148,6 +148,19 @@ def show_scorecard(transcript: Transcript, card: Scorecard) -> None:
 @click.option("--editor", is_flag=True, help="Write each answer in $VISUAL or $EDITOR; save and close to submit.")
 @click.option("--seed", type=int, default=None, help="Draw the question with this seed (default: a random one, shown).")
 @click.option("--grader", cls=GraderOption, default=None, metavar="NAME", help="How answers are graded (listed here).")
+@click.option(
+    "--model",
+    default=None,
+    metavar="NAME",
+    help="An OpenAI-compatible model words the follow-ups and grades (the llm grader, unless --grader says "
+    "otherwise) [env: ARCHQA_MODEL]. Without it everything runs offline.",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="With --model: the server, e.g. http://localhost:11434/v1 [env: ARCHQA_BASE_URL; key: ARCHQA_API_KEY].",
+)
 @click.option("--list", "list_", is_flag=True, help="List the saved interviews and exit.")
 @click.option("--report", type=int, default=None, metavar="ID", help="Write the report of saved interview ID (--out).")
 @click.option(
@@ -166,6 +179,8 @@ def interview(
     editor: bool,
     seed: int | None,
     grader: str | None,
+    model: str | None,
+    base_url: str | None,
     list_: bool,
     report: int | None,
     out: Path | None,
@@ -212,8 +227,15 @@ def interview(
         return
     if out is not None:
         raise ConfigError("--out goes with --report ID; a mock interview saves itself in the store")
-    from archqa.practice import DEFAULT_GRADER
+    from archqa.interview.llm import ModelInterviewer
+    from archqa.practice import DEFAULT_GRADER, Grader, get_grader
 
+    interviewer = None
+    chosen: Grader | str = grader or DEFAULT_GRADER
+    if model is not None or base_url is not None:
+        interviewer = ModelInterviewer(model, base_url)
+        name = grader or "llm"
+        chosen = get_grader(name, model=model, base_url=base_url) if name == "llm" else name
     drawn = seed if seed is not None else random.SystemRandom().randrange(10_000)
     iv = Interview.start(
         load_bank_questions(),
@@ -222,7 +244,8 @@ def interview(
         level=level,  # type: ignore[arg-type]
         minutes=minutes,
         seed=drawn,
-        grader=grader or DEFAULT_GRADER,
+        grader=chosen,
+        interviewer=interviewer,
     )
     iv.preload()
     plan = iv.plan
@@ -255,6 +278,11 @@ def interview(
     if not iv.transcript.turns:
         click.echo("No phase answered: nothing saved.")
         return
+    if interviewer is not None and interviewer.failures:
+        click.echo(
+            f"The model could not word {interviewer.failures} follow-up{'s' if interviewer.failures != 1 else ''}; "
+            "the bank's were asked instead."
+        )
     card = iv.finish()
     show_scorecard(iv.transcript, card)
     with Store.open(db) as store:

@@ -92,6 +92,10 @@ class FollowUpTurn(_Model):
     question: str
     why: Literal["missed", "change of requirement", "probe"]
     """Why it was chosen: it probes a point the answer missed, or it changes a requirement."""
+    asked_by: Literal["bank", "model"] = "bank"
+    """Who worded it: the bank's follow-up as written, or the model (``--model``) from the bank's."""
+    bank_question: str = ""
+    """The bank's follow-up the model worded (empty when asked as the bank wrote it)."""
     answer: str = ""
     seconds: float = 0.0
     covered: bool | None = None

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 from archqa.errors import ConfigError
 from archqa.interview.followups import choose_follow_ups, concept_follow_ups
+from archqa.interview.llm import ModelInterviewer
 from archqa.interview.model import (
     FollowUpTurn,
     Kind,
@@ -62,8 +63,11 @@ class Interview:
         questions: Sequence[Question],
         grader: Grader | str = DEFAULT_GRADER,
         started_at: datetime | None = None,
+        interviewer: ModelInterviewer | None = None,
     ) -> None:
         self.plan = plan
+        self.interviewer = interviewer
+        """With a model (``--model``), the model words each chosen follow-up."""
         self.questions = {q.id: q for q in questions if q.id in plan.question_ids}
         self._grader: Grader | str = grader
         self._loading: threading.Thread | None = None
@@ -86,6 +90,7 @@ class Interview:
         grader: Grader | str = DEFAULT_GRADER,
         assignment: str = "auto",
         started_at: datetime | None = None,
+        interviewer: ModelInterviewer | None = None,
     ) -> Interview:
         """Pick the question(s) (``prompt_id``, else by ``seed``), plan the phases, and return the interview."""
         chosen = pick_questions(questions, kind, level, minutes, seed, prompt_id)
@@ -93,7 +98,7 @@ class Interview:
             plan = case_study_plan(chosen[0], level, minutes, assignment)
         else:
             plan = concepts_plan(chosen, level, minutes)
-        return cls(plan, chosen, grader, started_at)
+        return cls(plan, chosen, grader, started_at, interviewer)
 
     # -- the grader ---------------------------------------------------------
 
@@ -143,7 +148,7 @@ class Interview:
 
     def asked(self) -> set[str]:
         """The follow-up questions asked so far."""
-        return {f.question for t in self.transcript.turns for f in t.follow_ups}
+        return {f.bank_question or f.question for t in self.transcript.turns for f in t.follow_ups}
 
     def answer(self, phase_key: str, text: str, seconds: float) -> PhaseTurn:
         """Grade the answer to a phase against its key points and choose its follow-ups; record the turn."""
@@ -168,6 +173,12 @@ class Interview:
         question = self.questions[phase.question_id]
         choose = choose_follow_ups if self.plan.kind == "case-study" else concept_follow_ups
         follow_ups = choose(phase, question.follow_ups, missed, self.asked())
+        if self.interviewer is not None:
+            for fu in follow_ups:
+                point = question.key_points[fu.key_point - 1] if 0 < fu.key_point <= len(question.key_points) else ""
+                worded = self.interviewer.word(self.plan.title, phase.title, text, point, fu.question)
+                if worded is not None:
+                    fu.bank_question, fu.question, fu.asked_by = fu.question, worded, "model"
         turn = PhaseTurn(phase=phase_key, answer=text, seconds=round(seconds, 1), points=results, follow_ups=follow_ups)
         if phase.reference_diagram and "```mermaid" in text:
             from archqa.interview.diagram import compare_answer
