@@ -93,3 +93,33 @@ def test_cli_interview_with_a_model(tmp_path: Path) -> None:
     assert t["grader"] == "llm"
     asked = [f for turn in t["turns"] for f in turn["follow_ups"]]
     assert asked and all(f["asked_by"] == "model" and f["bank_question"] for f in asked)
+
+
+def test_a_server_that_fails_mid_interview_keeps_the_graded_phases(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "ARCHQA_API_KEY": "sk-test",
+        "ARCHQA_CONFIG": os.devnull,
+        "ARCHQA_DB": str(tmp_path / "store.db"),
+        "ARCHQA_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    ok = _script(bad_second_wording=False)
+
+    def script(body: dict[str, Any], n: int) -> Reply:
+        return ok(body, n) if n == 1 else Reply(status=400, message="model not found")
+
+    with ChatServer(script) as srv:
+        args = ["interview", "case-rate-limiter", "--minutes", "5", "--model", "judge", "--base-url", srv.url]
+        r = subprocess.run(
+            [sys.executable, "-m", "archqa", *args],
+            input="An answer.\n.\n" * 11,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+    assert r.returncode != 0 and "model not found" in r.stderr and "Traceback" not in r.stderr
+    assert "scored on the phases graded" in r.stdout and "Saved as interview 1" in r.stdout
+    with sqlite3.connect(tmp_path / "store.db") as db:
+        (transcript,) = db.execute("SELECT transcript FROM interviews").fetchone()
+    assert [t["phase"] for t in json.loads(transcript)["turns"]] == ["requirements", "estimation"]

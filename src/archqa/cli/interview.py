@@ -198,7 +198,7 @@ def interview(
     mid, mid, senior or staff from the key points you made (30/60/85 %
     cut-offs) and is saved with the transcript in the store.
     """
-    from archqa.errors import ConfigError
+    from archqa.errors import ArchqaError, ConfigError
     from archqa.interview import Interview, list_interviews, load_bank_questions, load_interview, save_interview
     from archqa.store import Store
 
@@ -266,6 +266,7 @@ def interview(
             )
         )
     started = time.monotonic()
+    error: ArchqaError | None = None
     try:
         for n, phase in enumerate(plan.phases, 1):
             if not _phase(iv, n, phase, started, editor):
@@ -275,8 +276,14 @@ def interview(
         click.echo("")
         click.echo("Interview stopped: nothing saved.")
         sys.exit(130)
+    except ArchqaError as exc:  # a model server that fails mid-interview: keep what was graded
+        error = exc
+        echo(f"archqa: {exc}", err=True)
+        click.echo("The interview stops here and is scored on the phases graded.")
     if not iv.transcript.turns:
         click.echo("No phase answered: nothing saved.")
+        if error is not None:
+            raise error
         return
     if interviewer is not None and interviewer.failures:
         click.echo(
@@ -288,6 +295,8 @@ def interview(
     with Store.open(db) as store:
         saved = save_interview(store, iv.transcript, card)
     click.echo(f"Saved as interview {saved}: archqa interview --report {saved} --out report.html")
+    if error is not None:
+        sys.exit(error.exit_code)
 
 
 COMMANDS: tuple[click.Command, ...] = (interview,)
