@@ -216,5 +216,6 @@ class Interview:
         return self.scorecard()
 
     def scorecard(self) -> Scorecard:
-        signals = self.questions[self.plan.question_ids[0]].level_signals
+        # a case study's level signals describe the whole interview; a run of concepts has one set per question
+        signals = self.questions[self.plan.question_ids[0]].level_signals if self.plan.kind == "case-study" else None
         return scorecard(self.transcript, signals)
