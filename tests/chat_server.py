@@ -237,10 +237,13 @@ SUBJECTS = [
 CONCERNS = ["zone outages", "duplicate deliveries", "schema drift", "hot partitions", "slow consumers", "noisy tenants"]
 
 
+def _user(body: dict[str, Any]) -> str:
+    return str(next(m["content"] for m in body["messages"] if m["role"] == "user"))
+
+
 def allowed_ids(body: dict[str, Any]) -> list[str]:
     """The bibliography ids the prompt allows (from the first user message)."""
-    user = next(m["content"] for m in body["messages"] if m["role"] == "user")
-    return re.findall(r"^(A\d+)\. ", user, re.M)
+    return re.findall(r"^(A\d+)\. ", _user(body), re.M)
 
 
 def draft(body: dict[str, Any], n: int, **override: Any) -> dict[str, Any]:
@@ -259,6 +262,21 @@ def draft(body: dict[str, Any], n: int, **override: Any) -> dict[str, Any]:
         "cannot exhaust the thread pool. Finally I would write the decision down with its context so that a "
         "later team can revisit it when the load or the guarantees change."
     )
+    level = re.search(r"\b(Intermediate|Advanced) (?:interview question|level)", _user(body))
+    if level:  # the validator's length for the difficulty asked for: 180-350 and 250-450 words
+        answer += (
+            "\n\nOwnership matters as much as the mechanism: one team owns the contract and publishes what it "
+            "guarantees, and consumers depend only on that, never on what they observed once."
+        )
+    if level and level.group(1) == "Advanced":
+        answer += (
+            "\n\nAt larger scale the stored keys become a dependency of their own, so they need replication, "
+            "backups and an expiry that outlives the longest retry window a client may use. A partition between "
+            "the service and that store forces a choice between refusing the request and risking a repeat; I "
+            "would refuse with a clear, retryable error rather than accept work I cannot deduplicate. Rolling it "
+            "out, I would shadow the new path first, compare its decisions with the old path for a full business "
+            "cycle, and only then move the traffic, keeping the old path ready for a fast rollback."
+        )
     d: dict[str, Any] = {
         "title": f"How would you keep a {subject} service correct under {concern} (case {n})?",
         "type": "Design",

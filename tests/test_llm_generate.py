@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from archqa import Blueprint, read_text_document, validate_text
-from archqa.generate import generate
+from archqa.generate import generate, load_bank
 from archqa.llm import get_backend
 from archqa.llm.cache import CachedBackend
 from archqa.llm.compose import ModelOptions
@@ -19,7 +19,10 @@ from tests.chat_server import ChatServer, Reply, draft, valid
 from tests.conftest import run_cli
 
 KEY = "sk-test-SECRET-9876543210"
-SHORT = Blueprint(count=10, topics={"data": 10}, mix=(0, 0, 100))
+HAVE = sum(1 for e in load_bank().entries if e.topic == "Data Architecture" and e.difficulty == 2)
+"""Advanced data questions in the bank: a set of HAVE + 4 of them leaves 4 slots for the model."""
+N = HAVE + 4
+SHORT = Blueprint(count=N, topics={"data": N}, mix=(0, 0, 100))
 """The bank holds 6 advanced data questions: --fill leaves 4 slots to the model."""
 
 
@@ -51,7 +54,7 @@ def test_fill_writes_only_what_the_bank_cannot() -> None:
         g = generate(SHORT, model=_options(srv, fill=True))
     assert srv.calls == 4
     qs = g.set.questions
-    assert len(qs) == 10 and all(q.topic == "Data Architecture" and q.difficulty.value == "Advanced" for q in qs)
+    assert len(qs) == N and all(q.topic == "Data Architecture" and q.difficulty.value == "Advanced" for q in qs)
     gen = [q for q in qs if q.id.startswith("gen-")]
     assert len(gen) == 4 and all(q.provenance and q.provenance.file == "model:openai/test-model" for q in gen)
     assert g.report.errors == 0 and not g.shortfalls
@@ -100,7 +103,7 @@ def test_invalid_reply_is_repaired_with_the_findings() -> None:
     assert repair[-2]["role"] == "assistant" and "Too short" in repair[-2]["content"]
     assert "[structure.answer-length]" in repair[-1]["content"] and "[references.citation]" in repair[-1]["content"]
     assert "Fix:" in repair[-1]["content"]
-    assert len(g.set.questions) == 10 and g.report.errors == 0
+    assert len(g.set.questions) == N and g.report.errors == 0
     assert g.authoring is not None and g.authoring.stats is not None and g.authoring.stats.repairs == 4
 
 
@@ -164,7 +167,7 @@ def test_allow_shortfall_accepts_a_failed_slot(tmp_path: Path) -> None:
 
 def test_second_run_is_served_from_the_cache(tmp_path: Path) -> None:
     with ChatServer(valid) as srv:
-        args = _cli(srv, "--count", "10", "--topics", "data:10", "--mix", "0/0/100", "--fill")
+        args = _cli(srv, "--count", str(N), "--topics", f"data:{N}", "--mix", "0/0/100", "--fill")
         first = run_cli(*args)
         assert first.returncode == 0, first.stderr
         assert srv.calls == 4
@@ -179,8 +182,8 @@ def test_the_api_key_never_appears(tmp_path: Path) -> None:
     out = tmp_path / "set.json"
     with ChatServer(valid) as srv:
         runs = [
-            run_cli(*_cli(srv, "--count", "10", "--topics", "data:10", "--mix", "0/0/100", "--fill")),
-            run_cli(*_cli(srv, "--count", "10", "--topics", "data:10", "--mix", "0/0/100", "--fill", "--dry-run")),
+            run_cli(*_cli(srv, "--count", str(N), "--topics", f"data:{N}", "--mix", "0/0/100", "--fill")),
+            run_cli(*_cli(srv, "--count", str(N), "--topics", f"data:{N}", "--mix", "0/0/100", "--fill", "--dry-run")),
             run_cli(*_cli(srv, "--count", "2", "--format", "json", "--out", str(out))),
         ]
         headers = [{k.lower(): v for k, v in r.headers.items()} for r in srv.received]
@@ -196,7 +199,7 @@ def test_the_api_key_never_appears(tmp_path: Path) -> None:
 
 def test_dry_run_prints_prompts_and_calls_nothing() -> None:
     with ChatServer(valid) as srv:
-        r = run_cli(*_cli(srv, "--count", "10", "--topics", "data:10", "--mix", "0/0/100", "--fill", "--dry-run"))
+        r = run_cli(*_cli(srv, "--count", str(N), "--topics", f"data:{N}", "--mix", "0/0/100", "--fill", "--dry-run"))
         assert srv.calls == 0
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("## Request ") == 4

@@ -17,7 +17,7 @@ from archqa.llm.backend import Message
 from archqa.model import CITATION, BibEntry, Difficulty, Question, split_refs
 from archqa.text import jaccard, terms
 from archqa.validate.code import supported_languages
-from archqa.validate.engine import Finding
+from archqa.validate.engine import Finding, ValidationConfig
 
 MAX_WORKS = 40
 """At most this many bibliography entries go into one prompt."""
@@ -65,7 +65,10 @@ class DraftQuestion(_Strict):
     type: str = Field(description="Design, Trade-off, Scenario, Concept or Debugging")
     tags: list[str] = Field(description="2-4 lowercase-hyphenated tags")
     key_insight: str = Field(description="one or two sentences, at most 45 words")
-    answer: str = Field(description="120-300 words of prose paragraphs citing the prompt's bibliography as [Ref: <id>]")
+    answer: str = Field(
+        description="prose paragraphs (the length the prompt gives for the difficulty) citing the prompt's "
+        "bibliography as [Ref: <id>]"
+    )
     key_points: list[str] = Field(description="3-6 points the interviewer listens for")
     code: list[DraftCode] = Field(description="at least one code example")
     diagram: str = Field(description="Mermaid source such as 'graph LR ...', or an empty string")
@@ -211,12 +214,14 @@ SYSTEM = (
 def _requirements(slot: Slot) -> list[str]:
     langs = ", ".join(slot.languages) if slot.languages else ", ".join(supported_languages())
     tradeoffs = "2-3 rows" if slot.difficulty is not Difficulty.FOUNDATIONAL else "rows, or [] if none apply"
+    lo, hi = ValidationConfig().answer_range(slot.difficulty)
+    words = f"{lo}-{hi}"  # the validator's range for this difficulty
     return [
         "- title: the question as the interviewer asks it, one sentence ending with '?'.",
         "- type: one of Design, Trade-off, Scenario, Concept, Debugging.",
         "- tags: 2-4 lowercase-hyphenated tags.",
         "- key_insight: one or two sentences, at most 45 words.",
-        "- answer: 120-300 words of plain prose paragraphs (no headings, lists, tables, code fences or "
+        f"- answer: {words} words of plain prose paragraphs (no headings, lists, tables, code fences or "
         f"bold labels). Cite at least one work from the bibliography below as {REF_HINT}, where <id> is one of "
         "the ids listed there (never an id that is not listed).",
         "- key_points: 3-6 items, each one checkable idea the interviewer listens for.",
