@@ -350,3 +350,26 @@ def test_cli_concepts_run_through_a_pipe_is_scored_and_saved(tmp_path: Path) -> 
         t, card = load_interview(store, 1)
     assert t.plan.kind == "concepts" and [turn.answer for turn in t.turns] == answers
     assert card.dimensions[0].credit == 1.0 and card.dimensions[1].level == "below mid"
+
+
+def test_cli_interview_with_an_editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    script = tmp_path / "editor.py"
+    script.write_text(
+        "import sys\n"
+        "path = sys.argv[1]\n"
+        "text = open(path).read()\n"
+        "asked = next(line[2:] for line in text.splitlines() if line.startswith('# '))\n"
+        "open(path, 'w').write('I answered ' + asked.split(':')[0] + '.\\n' + text)\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    r = run_cli("interview", "case-rate-limiter", "--minutes", "5", "--editor", "--grader", "lexical")
+    assert r.returncode == 0, r.stderr
+    assert "Each answer opens in your editor" in r.stdout and "> I answered Requirements." in r.stdout
+    with Store.open() as store:
+        t, _ = load_interview(store, 1)
+    assert [turn.answer for turn in t.turns] == [f"I answered {p.title}." for p in t.plan.phases]
+    asked = [f for turn in t.turns for f in turn.follow_ups]
+    assert asked and all(f.answer == "I answered Follow-up." for f in asked)
