@@ -373,3 +373,16 @@ def test_cli_interview_with_an_editor(tmp_path: Path, monkeypatch: pytest.Monkey
     assert [turn.answer for turn in t.turns] == [f"I answered {p.title}." for p in t.plan.phases]
     asked = [f for turn in t.turns for f in turn.follow_ups]
     assert asked and all(f.answer == "I answered Follow-up." for f in asked)
+
+
+def test_a_component_named_otherwise_is_matched_by_embedding() -> None:
+    reference = "flowchart LR\n  A[Client] --> RL[Rate limiter]\n  RL --> S[(Search index)]"
+    candidate = "flowchart LR\n  U[Users] --> T[Throttling service]\n  T --> I[(Inverted index)]\n  T --> X[Audit log]"
+    check = compare(candidate, reference)
+    matched = {c.reference: (c.candidate, c.how.split()[0]) for c in check.components}
+    assert matched == {
+        "Client": ("Users", "synonym"),
+        "Rate limiter": ("Throttling service", "embedding"),
+        "Search index": ("Inverted index", "embedding"),
+    }
+    assert check.missing_connections == []
