@@ -386,3 +386,19 @@ def test_a_component_named_otherwise_is_matched_by_embedding() -> None:
         "Search index": ("Inverted index", "embedding"),
     }
     assert check.missing_connections == []
+
+
+def test_every_reference_diagram_matches_itself_and_the_fallback_reads_it_as_mermaid_does() -> None:
+    from archqa.interview.diagram import read_graph
+
+    cases = [q for q in load_bank_questions() if q.is_case_study]
+    assert len(cases) == 30
+    for q in cases:
+        source = q.diagrams[0].source
+        check = compare(source, source)
+        assert check.parser == "mermaid" and check.components and check.connections, q.id
+        assert not check.missing_components and not check.missing_connections, q.id
+        graph, parser, _ = read_graph(source)
+        assert graph is not None and parser == "mermaid"
+        fallback = parse_flowchart(source)
+        assert fallback.nodes == graph.nodes and sorted(fallback.edges) == sorted(graph.edges), q.id

@@ -142,23 +142,23 @@ def _synonym(a: str, b: str) -> bool:
     return any(a in g and b in g for g in SYNONYMS) or bool(a and b and (a in b.split() or b in a.split()))
 
 
-def match_components(reference: Graph, candidate: Graph) -> dict[str, tuple[str, str]]:
-    """Reference node id -> (candidate node id, how matched)."""
-    out: dict[str, tuple[str, str]] = {}
+def match_components(reference: Graph, candidate: Graph) -> dict[str, tuple[list[str], str]]:
+    """Reference node id -> (the candidate node ids that match it, how). Every candidate node of the same
+    name (or synonym) matches, the one with the same id first, so two "Gateway node"s both count."""
+    out: dict[str, tuple[list[str], str]] = {}
     cand = {nid: normalise(label) or normalise(nid) for nid, label in candidate.nodes.items()}
     cand_ids = {nid: normalise(nid) for nid in candidate.nodes}
     todo = []
     for rid, label in reference.nodes.items():
         r = normalise(label) or normalise(rid)
-        hit = next((c for c, n in cand.items() if n == r or cand_ids[c] == r), None)
-        if hit is not None:
-            out[rid] = (hit, "name")
-            continue
-        hit = next((c for c, n in cand.items() if _synonym(r, n)), None)
-        if hit is not None:
-            out[rid] = (hit, "synonym")
-            continue
-        todo.append(rid)
+        by_name = [c for c in cand if cand[c] == r or cand_ids[c] == r]
+        by_synonym = [c for c in cand if _synonym(r, cand[c])]
+        for how, hits in (("name", by_name), ("synonym", by_synonym)):
+            if hits:
+                out[rid] = (sorted(hits, key=lambda c: c != rid), how)
+                break
+        else:
+            todo.append(rid)
     if todo and candidate.nodes:
         try:
             from archqa.practice.encoder import shared_encoder
@@ -171,7 +171,7 @@ def match_components(reference: Graph, candidate: Graph) -> dict[str, tuple[str,
             for i, rid in enumerate(todo):
                 j = int(sims[i].argmax())
                 if float(sims[i][j]) >= EMBEDDING_THRESHOLD:
-                    out[rid] = (ids[j], f"embedding {float(sims[i][j]):.2f}")
+                    out[rid] = ([ids[j]], f"embedding {float(sims[i][j]):.2f}")
         except GraderError:
             pass
     return out
@@ -194,25 +194,31 @@ def compare(candidate_source: str, reference_source: str) -> DiagramCheck:
         components.append(
             ComponentMatch(
                 reference=label or rid,
-                candidate=cand.nodes[matched[rid][0]] if rid in matched else "",
+                candidate=cand.nodes[matched[rid][0][0]] if rid in matched else "",
                 how=matched[rid][1] if rid in matched else "",
             )
         )
-    cand_edges = {(a, b): lab for a, b, lab in cand.edges}
-    connections = []
-    seen: set[tuple[str, str]] = set()
+    cand_edges = {(a, b) for a, b, _ in cand.edges}
+    found_pairs: dict[tuple[str, str], str] = {}
+    order: list[tuple[str, str, str]] = []
     for a, b, lab in ref.edges:
-        ca, cb = matched.get(a, ("", ""))[0], matched.get(b, ("", ""))[0]
         la, lb = ref.nodes.get(a, a), ref.nodes.get(b, b)
-        if (la, lb) in seen:
+        if (la, lb) not in found_pairs:
+            found_pairs[(la, lb)] = ""
+            order.append((la, lb, lab))
+        if found_pairs[(la, lb)]:
             continue
-        seen.add((la, lb))
-        found = bool(ca and cb) and ((ca, cb) in cand_edges or (cb, ca) in cand_edges)
-        ev = ""
-        if found:
-            x, y = (ca, cb) if (ca, cb) in cand_edges else (cb, ca)
-            ev = f"{cand.nodes[x]} --> {cand.nodes[y]}"
-        connections.append(ConnectionMatch(source=la, target=lb, label=lab, found=found, evidence=ev))
+        for x in matched.get(a, ([], ""))[0]:
+            for y in matched.get(b, ([], ""))[0]:
+                edge = (x, y) if (x, y) in cand_edges else (y, x) if (y, x) in cand_edges else None
+                if edge is not None and not found_pairs[(la, lb)]:
+                    found_pairs[(la, lb)] = f"{cand.nodes[edge[0]]} --> {cand.nodes[edge[1]]}"
+    connections = [
+        ConnectionMatch(
+            source=la, target=lb, label=lab, found=bool(found_pairs[(la, lb)]), evidence=found_pairs[(la, lb)]
+        )
+        for la, lb, lab in order
+    ]
     return DiagramCheck(
         parser=parser,
         note=note,
