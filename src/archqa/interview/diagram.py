@@ -69,8 +69,11 @@ def normalise(name: str) -> str:
 _NODE = r"([A-Za-z_][\w-]*)\s*(\(\[|\[\(|\(\(|\[\[|\[|\(|\{\{|\{|>)?"
 _SHAPE_END = {"([": "])", "[(": ")]", "((": "))", "[[": "]]", "[": "]", "(": ")", "{{": "}}", "{": "}", ">": "]"}
 _ARROW = re.compile(
-    r"\s*(--\s+[^->|]+?\s*-->|-\.\s*[^.>|]+?\s*\.->|==\s+[^=>|]+?\s*==>|<?(?:-\.+-|-{2,}|={2,})[->ox]?)"
-    r"\s*(?:\|([^|]*)\|)?\s*"
+    # a label's inner spaces must be followed by a label character, so no run of spaces can be split two
+    # ways: linear on any input (tests/test_hostile.py pumps every module-level pattern)
+    r"(?<!\s)\s*+(--\s++(?:[^->|\s]|\s++(?=[^->|\s]))++\s*+-->|-\.\s*+(?:[^.>|\s]|\s++(?=[^.>|\s]))++\s*+\.->"
+    r"|==\s++(?:[^=>|\s]|\s++(?=[^=>|\s]))++\s*+==>|<?(?:-\.+-|-{2,}|={2,})[->ox]?)"
+    r"\s*+(?:\|([^|]*+)\|)?\s*+"
 )
 
 
@@ -104,11 +107,13 @@ def parse_flowchart(source: str) -> Graph:
             continue
         prev, pos = got
         while pos < len(line):
+            while pos > 0 and line[pos - 1].isspace():  # an arrow match starts where its spaces start
+                pos -= 1
             a = _ARROW.match(line, pos)
             if not a:
                 break
             label = (a.group(2) or "").strip().strip('"')
-            mid = re.match(r"(?:--|-\.|==)\s+(.+?)\s*(?:-->|\.->|==>)", a.group(1))
+            mid = re.match(r"(?:--|-\.|==)\s++(.+?)(?<!\s)\s*+(?:-->|\.->|==>)", a.group(1))
             if mid:
                 label = mid.group(1).strip().strip('"')
             nxt = _node(line, a.end(), nodes)
