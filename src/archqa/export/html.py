@@ -23,6 +23,7 @@ from archqa.export.render import (
     level_signals_html,
     markdown_html,
     metrics_html,
+    page_head,
     sanitize,
     sections_html,
     slug,
@@ -297,18 +298,7 @@ def render_page(qset: QuestionSet) -> str:
     )
     return "\n".join(
         [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            '<meta name="generator" content="archqa">',
-            f"<title>{esc(qset.title)}</title>",
-            '<link rel="icon" href="data:,">',
-            f"<style>{STYLE}</style>",
-            "</head>",
-            "<body>",
+            *page_head(qset.title, csp, STYLE),
             '<div class="layout">',
             "\n".join(toc),
             "<main>",

@@ -13,7 +13,7 @@ starts on a new page.
 from __future__ import annotations
 
 from archqa.export.base import ExportOptions, TextExporter
-from archqa.export.render import difficulty_label, esc, inline_html, slug
+from archqa.export.render import difficulty_label, esc, inline_html, page_head, slug
 from archqa.model import CASE_STUDY_SECTIONS, Question, QuestionSet
 
 STYLE = """
@@ -116,18 +116,7 @@ def render_pack(qset: QuestionSet) -> str:
     title = f"Interviewer pack: {qset.title}"
     return "\n".join(
         [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            '<meta name="generator" content="archqa">',
-            f"<title>{esc(title)}</title>",
-            '<link rel="icon" href="data:,">',
-            f"<style>{STYLE}</style>",
-            "</head>",
-            "<body>",
+            *page_head(title, CSP, STYLE),
             f'<header class="pack"><h1>{esc(title)}</h1>',
             f'<p class="meta">{len(qset.questions)} questions, one to a printed page. Tick each key point as the '
             "candidate makes it; ask the follow-up of a point they miss; compare with the level signals.</p>",

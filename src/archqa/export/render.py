@@ -210,6 +210,24 @@ def key_points_html(points: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{inline_html(p)}</li>" for p in points) + "</ul>"
 
 
+def page_head(title: str, csp: str, style: str) -> list[str]:
+    """The lines of a self-contained page up to ``<body>``: its CSP, viewport, title and inline style."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="generator" content="archqa">',
+        f"<title>{esc(title)}</title>",
+        '<link rel="icon" href="data:,">',
+        f"<style>{style}</style>",
+        "</head>",
+        "<body>",
+    ]
+
+
 def sections_html(q: Question) -> str:
     """A case study's sections, each under its heading."""
     return "".join(f"<h5>{esc(sec.title)}</h5>{markdown_html(sec.text)}" for sec in q.sections)

@@ -9,7 +9,7 @@ keeps it to paper (A4 or Letter).
 
 from __future__ import annotations
 
-from archqa.export.render import diagram_html, esc, inline_html, markdown_html
+from archqa.export.render import diagram_html, esc, inline_html, markdown_html, page_head
 from archqa.interview.model import DiagramCheck, Scorecard, Transcript
 from archqa.model import Diagram
 
@@ -123,18 +123,7 @@ def render_report(transcript: Transcript, card: Scorecard, interview_id: int | N
     )
     return "\n".join(
         [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            '<meta name="generator" content="archqa">',
-            f"<title>{esc(title)}</title>",
-            '<link rel="icon" href="data:,">',
-            f"<style>{STYLE}</style>",
-            "</head>",
-            "<body>",
+            *page_head(title, CSP, STYLE),
             f"<h1>{esc(title)}</h1>",
             f'<p class="meta">{esc(", ".join(plan.question_ids))} · level {esc(plan.level)} · {plan.minutes} minutes · '
             f"{esc(transcript.started_at)} · {_clock(used)} used · grader {esc(transcript.grader)}</p>",
