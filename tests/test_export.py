@@ -146,7 +146,7 @@ def test_anki_package_has_one_note_per_question_with_stable_guids_tags_and_decks
         assert q.key_insight in insight and "<p>" in answer and points.startswith("<ul><li>")
         assert 'style="color' in code and "handle_" in code  # Pygments, inline styles
     first = notes[genanki.guid_for(s.questions[0].id)]["fields"]
-    assert '<pre class="diagram-source">graph LR' in first[7] and "A[Client] --&gt; B[Service]" in first[7]
+    assert '<pre class="mermaid diagram-source">graph LR' in first[7] and "A[Client] --&gt; B[Service]" in first[7]
     second = notes[genanki.guid_for(s.questions[1].id)]["fields"]
     assert "<table>" in second[8] and "Duplicate rate" in second[8]
     assert "<table>" in second[9] and "Dedup table" in second[9]
@@ -229,7 +229,7 @@ def test_html_page_is_one_offline_file_with_contents_filters_and_collapsible_ans
     # Answers collapsed, code highlighted inline, diagrams shown as source, tables rendered.
     assert html.count('<details class="answer">') == 5
     assert '<span style="color' in html
-    assert '<pre class="diagram-source">graph LR\n    A[Client] --&gt; B[Service]</pre>' in html
+    assert '<pre class="mermaid diagram-source">graph LR\n    A[Client] --&gt; B[Service]</pre>' in html
     assert "<th>Approach</th>" in html and "<td>Duplicate rate</td>" in html
     assert '[Ref: <a href="#ref-A1">A1</a>]' in html
     # Plain links to references are allowed: they are not fetched.

@@ -1,8 +1,8 @@
 """The click application, assembled in this one place from the command modules.
 
-Each command module (``export``, ``generate``, ``grade``, ``practice``, ``store``, ``validate``) defines
-its commands with plain ``click.command`` and lists them in ``COMMANDS``; this module adds them to the
-``archqa`` group. The command modules never import this one, so imports run one way.
+Each command module (``export``, ``generate``, ``grade``, ``interview``, ``practice``, ``serve``, ``store``,
+``validate``) defines its commands with plain ``click.command`` and lists them in ``COMMANDS``; this module
+adds them to the ``archqa`` group. The command modules never import this one, so imports run one way.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import click
 
 from archqa import __version__
-from archqa.cli import export, generate, grade, interview, practice, store, validate
+from archqa.cli import export, generate, grade, interview, practice, serve, store, validate
 
-COMMAND_MODULES = (export, generate, grade, interview, practice, store, validate)
+COMMAND_MODULES = (export, generate, grade, interview, practice, serve, store, validate)
 """The modules whose ``COMMANDS`` make up the command line."""
 
 

@@ -9,28 +9,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 
 from archqa.export.base import ExportOptions, TextExporter
 from archqa.export.render import (
-    code_html,
-    diagram_html,
+    answer_body_html,
     difficulty_label,
     esc,
-    follow_ups_html,
     inline_html,
-    key_points_html,
-    level_signals_html,
     markdown_html,
-    metrics_html,
     page_head,
     sanitize,
-    sections_html,
     slug,
-    tradeoffs_html,
 )
 from archqa.formats.house import ordered_topics
-from archqa.model import CITATION, Difficulty, Question, QuestionSet, split_refs
+from archqa.model import Difficulty, Question, QuestionSet
 
 SCRIPT = """
 (function () {
@@ -150,18 +142,6 @@ def _unique_slugs(names: list[str]) -> dict[str, str]:
     return out
 
 
-def _link_citations(fragment: str, bib_ids: set[str]) -> str:
-    """Turn ``[Ref: A1, A3]`` in rendered HTML into links to the bibliography entries the set has."""
-
-    def link(m: re.Match[str]) -> str:
-        refs = split_refs(m.group(1))
-        if not refs or any(r not in bib_ids for r in refs):
-            return m.group(0)
-        return "[Ref: " + ", ".join(f'<a href="#ref-{esc(r)}">{esc(r)}</a>' for r in refs) + "]"
-
-    return CITATION.sub(link, fragment)
-
-
 def _question(q: Question, topic_slug: str, ids: dict[str, Question], bib_ids: set[str]) -> str:
     level = difficulty_label(q)
     meta = [f'<span class="badge {slug(level)}">{esc(level)}</span>']
@@ -170,35 +150,12 @@ def _question(q: Question, topic_slug: str, ids: dict[str, Question], bib_ids: s
     if q.tags:
         meta.append(" ".join(f"<code>{esc(t)}</code>" for t in q.tags))
     meta.append(f"<code>{esc(q.id)}</code>")
-    body: list[str] = []
-    if q.key_insight:
-        insight = _link_citations(inline_html(q.key_insight), bib_ids)
-        body.append(f'<div class="insight"><strong>Key insight:</strong> {insight}</div>')
-    if q.answer:
-        body.append(f"<h4>Answer</h4>{_link_citations(markdown_html(q.answer), bib_ids)}")
-    if q.sections:
-        body.append(_link_citations(sections_html(q), bib_ids))
-    if q.key_points:
-        body.append(f"<h4>Key points</h4>{_link_citations(key_points_html(q.key_points), bib_ids)}")
-    if q.follow_ups:
-        body.append(f"<h4>Follow-ups</h4>{follow_ups_html(q)}")
-    if q.level_signals is not None and q.level_signals.items():
-        body.append(f"<h4>Level signals</h4>{level_signals_html(q)}")
-    if q.code:
-        body.append("<h4>Implementation</h4>" + "".join(code_html(c) for c in q.code))
-    if q.diagrams:
-        body.append("<h4>Diagram</h4>" + "".join(diagram_html(d) for d in q.diagrams))
-    if q.metrics:
-        body.append(f"<h4>Metrics</h4>{metrics_html(q.metrics)}")
-    if q.tradeoffs:
-        body.append(f"<h4>Trade-offs</h4>{tradeoffs_html(q.tradeoffs)}")
-    if q.related:
-        links = []
-        for rid in q.related:
-            target = ids.get(rid)
-            links.append(f'<a href="#q{target.number}">Q{target.number}</a>' if target else f"<code>{esc(rid)}</code>")
-        body.append(f"<p><strong>Related:</strong> {', '.join(links)}</p>")
-    answer = "\n".join(body)
+
+    def related(rid: str) -> str:
+        target = ids.get(rid)
+        return f'<a href="#q{target.number}">Q{target.number}</a>' if target else f"<code>{esc(rid)}</code>"
+
+    answer = answer_body_html(q, bib_ids, related)
     return (
         f'<article class="q" id="q{q.number}" data-topic="{topic_slug}" data-difficulty="{slug(level)}">\n'
         f"<h3>Q{q.number}. {inline_html(q.title)}</h3>\n"

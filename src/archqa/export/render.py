@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from archqa.model import CodeExample, Diagram, MetricRow, Question, TradeOffRow
+from archqa.model import CITATION, CodeExample, Diagram, MetricRow, Question, TradeOffRow, split_refs
 
 if TYPE_CHECKING:
     import nh3
@@ -172,8 +173,14 @@ def code_html(example: CodeExample) -> str:
 
 
 def diagram_html(diagram: Diagram) -> str:
-    """A diagram's source, readable as text: no renderer, no network."""
-    kind = "Mermaid" if diagram.kind == "mermaid" else (diagram.kind or "text")
+    """A diagram's source in a ``<pre>``: readable as text where no renderer runs; a Mermaid diagram's ``<pre>``
+    has class ``mermaid``, which a page that loads Mermaid turns into an SVG drawing."""
+    if diagram.kind == "mermaid":
+        return (
+            '<figure class="diagram"><figcaption>Mermaid diagram</figcaption>'
+            f'<pre class="mermaid diagram-source">{esc(diagram.source)}</pre></figure>'
+        )
+    kind = diagram.kind or "text"
     return (
         f'<figure class="diagram"><figcaption>{esc(kind)} diagram (source)</figcaption>'
         f'<pre class="diagram-source">{esc(diagram.source)}</pre></figure>'
@@ -255,3 +262,47 @@ def level_signals_html(q: Question) -> str:
 def difficulty_label(q: Question) -> str:
     """The difficulty's name, or "Unrated"."""
     return q.difficulty.value if q.difficulty is not None else "Unrated"
+
+
+def link_citations(fragment: str, bib_ids: set[str], href: Callable[[str], str] = lambda r: f"#ref-{r}") -> str:
+    """Turn ``[Ref: A1, A3]`` in rendered HTML into links to the bibliography entries in ``bib_ids``; a citation
+    naming any entry that is not there stays text."""
+
+    def link(m: re.Match[str]) -> str:
+        refs = split_refs(m.group(1))
+        if not refs or any(r not in bib_ids for r in refs):
+            return m.group(0)
+        return "[Ref: " + ", ".join(f'<a href="{esc(href(r))}">{esc(r)}</a>' for r in refs) + "]"
+
+    return CITATION.sub(link, fragment)
+
+
+def answer_body_html(q: Question, bib_ids: set[str], related: Callable[[str], str] | None = None) -> str:
+    """Everything a question has beyond its title, rendered and sanitized, citations linked to ``bib_ids``:
+    key insight, answer, sections, key points, follow-ups, level signals, code, diagrams, tables, related."""
+    body: list[str] = []
+    if q.key_insight:
+        insight = link_citations(inline_html(q.key_insight), bib_ids)
+        body.append(f'<div class="insight"><strong>Key insight:</strong> {insight}</div>')
+    if q.answer:
+        body.append(f"<h4>Answer</h4>{link_citations(markdown_html(q.answer), bib_ids)}")
+    if q.sections:
+        body.append(link_citations(sections_html(q), bib_ids))
+    if q.key_points:
+        body.append(f"<h4>Key points</h4>{link_citations(key_points_html(q.key_points), bib_ids)}")
+    if q.follow_ups:
+        body.append(f"<h4>Follow-ups</h4>{follow_ups_html(q)}")
+    if q.level_signals is not None and q.level_signals.items():
+        body.append(f"<h4>Level signals</h4>{level_signals_html(q)}")
+    if q.code:
+        body.append("<h4>Implementation</h4>" + "".join(code_html(c) for c in q.code))
+    if q.diagrams:
+        body.append("<h4>Diagram</h4>" + "".join(diagram_html(d) for d in q.diagrams))
+    if q.metrics:
+        body.append(f'<h4>Metrics</h4><div class="scroll">{metrics_html(q.metrics)}</div>')
+    if q.tradeoffs:
+        body.append(f'<h4>Trade-offs</h4><div class="scroll">{tradeoffs_html(q.tradeoffs)}</div>')
+    if q.related:
+        show = related or (lambda rid: f"<code>{esc(rid)}</code>")
+        body.append(f"<p><strong>Related:</strong> {', '.join(show(rid) for rid in q.related)}</p>")
+    return "\n".join(body)

@@ -1,0 +1,53 @@
+"""`archqa serve`: the web app on this machine (loopback unless told otherwise)."""
+
+from __future__ import annotations
+
+import threading
+import webbrowser
+from pathlib import Path
+
+import click
+
+from archqa.cli.common import echo, handle_errors
+from archqa.cli.store import db_option
+
+
+@click.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but loopback lets other machines in: the app has no accounts.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the app in the default browser once it listens.")
+@db_option
+@handle_errors
+def serve(port: int, host: str, open_browser: bool, db: Path | None) -> None:
+    """Browse, search, practise, generate and interview in the browser, over the local store.
+
+    Everything is served from this machine: the bank, htmx and Mermaid ship in the package, and nothing is
+    fetched from the network. Stop with Ctrl-C.
+    """
+    import uvicorn
+
+    from archqa.serve import ServeConfig, create_app
+    from archqa.serve.config import is_loopback
+
+    if not is_loopback(host):
+        echo(
+            f"archqa: warning: listening on {host}: anyone who can reach this machine can use the app and "
+            "read your answers (it has no accounts). Use --host 127.0.0.1 to keep it to yourself.",
+            err=True,
+        )
+    config = ServeConfig(db=db, host=host, port=port)
+    app = create_app(config)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    echo(f"archqa serve: {url} (Ctrl-C stops it)")
+    if open_browser:
+        threading.Timer(0.8, webbrowser.open, (url,)).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+
+
+COMMANDS = [serve]

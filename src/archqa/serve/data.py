@@ -1,0 +1,146 @@
+"""The app's view of the library: the local store and the bundled bank's index, one connection per thread.
+
+Starlette runs plain endpoints in a thread pool, and a SQLite connection belongs to the thread that opened it,
+so each worker thread opens the two stores once and keeps them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+
+from archqa.importer.bank_index import bank_source, bank_store
+from archqa.model import BibEntry, GlossaryEntry, Question, Tool, split_refs
+from archqa.serve.config import ServeConfig
+from archqa.store.store import SearchHit, Store
+
+
+@dataclass
+class Found:
+    """A question and where it lives: its source as archqa shows it, and the references its source carried."""
+
+    question: Question
+    source: str
+    cluster: str
+    in_bank: bool
+    bibliography: list[BibEntry] = field(default_factory=list)
+    glossary: list[GlossaryEntry] = field(default_factory=list)
+    tools: list[Tool] = field(default_factory=list)
+
+
+class Library:
+    """Read access to the store and the bank for the web app (writes go through the library's own modules)."""
+
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self._local = threading.local()
+        self._refs: dict[str, dict[str, object]] = {}
+
+    def store(self) -> Store:
+        """This thread's connection to the local store."""
+        s = getattr(self._local, "store", None)
+        if s is None:
+            s = self._local.store = Store.open(self.config.db)
+        return s
+
+    def bank(self) -> Store:
+        """This thread's connection to the bundled bank's index (built on first use)."""
+        b = getattr(self._local, "bank", None)
+        if b is None:
+            b = self._local.bank = bank_store()
+        return b
+
+    def search(
+        self,
+        query: str,
+        *,
+        topic: str | None = None,
+        difficulty: str | None = None,
+        tag: str | None = None,
+        source: str | None = None,
+        limit: int = 50,
+    ) -> list[SearchHit]:
+        """Ranked hits from both stores (bank sources shown as ``archqa/bank/FILE``), or every question in order
+        when the query is empty."""
+        out: list[SearchHit] = []
+        opts = {"topic": topic, "difficulty": difficulty, "tag": tag, "limit": limit}
+        for store, is_bank in ((self.bank(), True), (self.store(), False)):
+            if source == "bank" and not is_bank or source == "imported" and is_bank:
+                continue
+            hits = store.search(query, **opts) if query.strip() else store.list(**opts)  # type: ignore[arg-type]
+            for h in hits:
+                if is_bank:
+                    h.source = bank_source(h.source)
+            out += hits
+        if query.strip():
+            out.sort(key=lambda h: -h.score)
+        return out[:limit]
+
+    def find(self, qid: str) -> Found | None:
+        """A question by id, from the store first, then the bank."""
+        for store, is_bank in ((self.store(), False), (self.bank(), True)):
+            info = store.get(qid)
+            if info is None:
+                continue
+            path = str(info["source"])
+            refs = self._source_refs(store, path, is_bank)
+            q = info["question"]
+            assert isinstance(q, Question)
+            cited = _cited(q)
+            return Found(
+                question=q,
+                source=bank_source(path) if is_bank else path,
+                cluster=str(info["cluster"]),
+                in_bank=is_bank,
+                bibliography=[BibEntry.model_validate(b) for b in _list(refs, "bibliography") if b.get("id") in cited],
+                glossary=[GlossaryEntry.model_validate(g) for g in _list(refs, "glossary") if g.get("id") in cited],
+                tools=[Tool.model_validate(t) for t in _list(refs, "tools") if t.get("id") in cited],
+            )
+        return None
+
+    def facets(self) -> dict[str, list[tuple[str, int]]]:
+        """Topics, difficulties, tags and sources with their question counts, for the filter form."""
+        topics: dict[str, int] = {}
+        levels: dict[str, int] = {}
+        tags: dict[str, int] = {}
+        for store in (self.bank(), self.store()):
+            for topic, n in store.db.execute("SELECT topic, count(*) FROM questions GROUP BY topic"):
+                topics[topic] = topics.get(topic, 0) + n
+            for level, n in store.db.execute("SELECT difficulty, count(*) FROM questions GROUP BY difficulty"):
+                levels[level or "Unrated"] = levels.get(level or "Unrated", 0) + n
+            tag_sql = "SELECT value, count(*) FROM questions, json_each(questions.tags) GROUP BY 1"
+            for tag, n in store.db.execute(tag_sql):
+                tags[tag] = tags.get(tag, 0) + n
+        bank_n = self.bank().db.execute("SELECT count(*) FROM questions").fetchone()[0]
+        own_n = self.store().db.execute("SELECT count(*) FROM questions").fetchone()[0]
+        order = {"Foundational": 0, "Intermediate": 1, "Advanced": 2}
+        return {
+            "topic": sorted(topics.items()),
+            "difficulty": sorted(levels.items(), key=lambda kv: order.get(kv[0], 9)),
+            "tag": sorted(tags.items()),
+            "source": [("bank", bank_n), ("imported", own_n)],
+        }
+
+    def _source_refs(self, store: Store, path: str, is_bank: bool) -> dict[str, object]:
+        key = f"{is_bank}:{path}"
+        if key not in self._refs:
+            raw = store.source_refs().get(path) or "{}"
+            try:
+                self._refs[key] = json.loads(raw)
+            except ValueError:
+                self._refs[key] = {}
+        return self._refs[key]
+
+
+def _list(refs: dict[str, object], key: str) -> list[dict[str, object]]:
+    value = refs.get(key)
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _cited(q: Question) -> set[str]:
+    """Every reference id the question's text cites (``[Ref: A1, G3]``)."""
+    from archqa.model import CITATION
+
+    text = q.model_dump_json()
+    return {r for m in CITATION.finditer(text) for r in split_refs(m.group(1))}

@@ -1,0 +1,78 @@
+/* archqa serve: keyboard shortcuts, Mermaid drawing, the keys dialog. No inline script anywhere. */
+(function () {
+  "use strict";
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+  var pendingG = false;
+  var jumps = { b: "/questions", p: "/practice", n: "/generate", i: "/interview", r: "/progress" };
+  document.addEventListener("keydown", function (e) {
+    if (e.defaultPrevented || e.altKey || e.metaKey) { return; }
+    // Ctrl+Enter in a text box sends its form (the answer box, a search).
+    if (e.ctrlKey && e.key === "Enter" && typing(e.target)) {
+      var form = e.target.form;
+      if (form) { e.preventDefault(); form.requestSubmit(); }
+      return;
+    }
+    if (e.ctrlKey || typing(e.target)) { return; }
+    if (pendingG) {
+      pendingG = false;
+      if (jumps[e.key]) { e.preventDefault(); window.location.href = jumps[e.key]; }
+      return;
+    }
+    if (e.key === "g") { pendingG = true; return; }
+    if (e.key === "/") {
+      var box = document.querySelector("[data-search]");
+      if (box) { e.preventDefault(); box.focus(); box.select(); }
+      return;
+    }
+    if (e.key === "?") {
+      var dlg = document.getElementById("keys");
+      if (dlg && !dlg.open) { e.preventDefault(); dlg.showModal(); }
+      return;
+    }
+    var target = document.querySelector('[data-key="' + CSS.escape(e.key) + '"]:not([disabled])');
+    if (target && target.offsetParent !== null) {
+      e.preventDefault();
+      if (target.matches("input, textarea, select")) { target.focus(); } else { target.click(); }
+    }
+  });
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest('.keys-button');
+    if (btn) { document.getElementById("keys").showModal(); }
+  });
+
+  // Mermaid: loaded only on pages that have a diagram, themed like the page, drawn as SVG.
+  var loading = null;
+  function dark() { return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches; }
+  function draw(root) {
+    var nodes = Array.prototype.filter.call((root || document).querySelectorAll("pre.mermaid:not([data-processed])"),
+      function (n) { return n.offsetParent !== null; });
+    if (!nodes.length) { return; }
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = "/static/vendor/mermaid.min.js";
+        s.onload = function () {
+          window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: dark() ? "dark" : "default" });
+          resolve(window.mermaid);
+        };
+        s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    loading.then(function (m) {
+      return m.run({ nodes: nodes, suppressErrors: true });
+    }).then(function () {
+      document.documentElement.dataset.diagrams = "drawn";
+    }, function () {
+      document.documentElement.dataset.diagrams = "failed";
+    });
+  }
+  // A <details> hides its diagram until opened, and Mermaid cannot measure hidden text: draw on open.
+  document.addEventListener("toggle", function (e) {
+    if (e.target.open) { draw(e.target); }
+  }, true);
+  document.addEventListener("htmx:afterSettle", function (e) { draw(e.target); });
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+})();
