@@ -23,6 +23,7 @@ from archqa import (
     TradeOffRow,
     write_set,
 )
+from tests.serve_support import browser_page, chromium, live_app  # noqa: E402, F401  (the web app's fixtures)
 
 SHARED_SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

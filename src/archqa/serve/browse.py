@@ -35,7 +35,7 @@ def questions(request: Request) -> Response:
     except ValueError:
         offset = 0
     lib = library(request)
-    hits = lib.search(query, limit=offset + PAGE_SIZE + 1, **filters)  # type: ignore[arg-type]
+    hits = lib.search(query, limit=offset + PAGE_SIZE + 1, **filters)
     shown = hits[offset : offset + PAGE_SIZE]
     return page(
         request,

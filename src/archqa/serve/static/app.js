@@ -69,10 +69,17 @@
       document.documentElement.dataset.diagrams = "failed";
     });
   }
+  // A box that scrolls sideways (code, a wide table) takes the keyboard focus, so it can be scrolled with keys.
+  function focusable(root) {
+    (root || document).querySelectorAll("pre, table, figure, .scroll").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "0"); }
+    });
+  }
   // A <details> hides its diagram until opened, and Mermaid cannot measure hidden text: draw on open.
   document.addEventListener("toggle", function (e) {
-    if (e.target.open) { draw(e.target); }
+    if (e.target.open) { draw(e.target); focusable(e.target); }
   }, true);
-  document.addEventListener("htmx:afterSettle", function (e) { draw(e.target); });
-  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { draw(e.target); focusable(e.target); });
+  document.addEventListener("DOMContentLoaded", function () { draw(document); focusable(document); });
+  window.addEventListener("resize", function () { focusable(document); });
 })();
