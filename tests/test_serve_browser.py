@@ -79,3 +79,26 @@ def test_pages_pass_axe_in_light_and_dark(chromium: Any, live_app: Any, path: st
             assert found == [], (scheme, found)
         finally:
             w.page.context.close()
+
+
+def test_imported_hostile_text_never_runs_script_in_the_browser(browser_page: Watched, live_app: Any) -> None:
+    from archqa import Store, write_set
+    from archqa.importer import import_paths
+    from tests.test_export import hostile_set
+
+    bank = live_app.db.parent / "hostile.md"
+    bank.write_text(write_set(hostile_set()), encoding="utf-8")
+    with Store.open(live_app.db) as store:
+        import_paths([str(bank)], store)
+        qid = store.list(limit=1)[0].id
+    dialogs: list[str] = []
+    page = browser_page.page
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(live_app.url + "/questions?source=imported&q=safe")
+    page.goto(f"{live_app.url}/questions/{qid}")
+    page.locator("details.answer > summary").click()
+    page.wait_for_function("['drawn', 'failed'].includes(document.documentElement.dataset.diagrams)")
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert page.evaluate("document.querySelectorAll('[onerror], [onclick], [ontoggle], iframe').length") == 0
+    assert browser_page.outside == []
