@@ -14,13 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from archqa.serve import assets, browse
+from archqa.serve import assets, browse, practice, progress
 from archqa.serve.config import ServeConfig
 from archqa.serve.data import Library
 from archqa.serve.security import SecurityHeaders
 from archqa.serve.templating import page
 
-PAGE_MODULES = (assets, browse)
+PAGE_MODULES = (assets, browse, practice, progress)
 """The modules whose ``ROUTES`` make up the app."""
 
 
@@ -33,7 +33,7 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=config.hosts()),
             Middleware(SecurityHeaders),
-            Middleware(GZipMiddleware, minimum_size=1024),
+            Middleware(GZipMiddleware, minimum_size=1024, compresslevel=1),
         ],
         exception_handlers={404: _not_found, 500: _server_error},
     )

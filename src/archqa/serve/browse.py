@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from archqa.export.render import answer_body_html, esc, inline_html, link_citations
+from archqa.export.render import answer_body_html, esc, inline_html
 from archqa.serve.data import Library
-from archqa.serve.templating import page
+from archqa.serve.templating import cached_page, page
 
 PAGE_SIZE = 50
 
@@ -20,12 +20,13 @@ def library(request: Request) -> Library:
     return lib
 
 
-def home(request: Request) -> Response:
-    facets = library(request).facets()
-    return page(request, "home.html", active="", facets=facets)
+async def home(request: Request) -> Response:
+    lib = library(request)
+    key = ("home", lib.version())
+    return await cached_page(request, "home.html", key, lambda: {"active": "", "facets": lib.facets()})
 
 
-def questions(request: Request) -> Response:
+async def questions(request: Request) -> Response:
     """The list: ``q`` (full-text, all words), ``topic``, ``difficulty``, ``tag``, ``source`` (bank, imported)."""
     params = request.query_params
     query = params.get("q", "")[:200]
@@ -35,23 +36,25 @@ def questions(request: Request) -> Response:
     except ValueError:
         offset = 0
     lib = library(request)
-    hits = lib.search(query, limit=offset + PAGE_SIZE + 1, **filters)
-    shown = hits[offset : offset + PAGE_SIZE]
-    return page(
-        request,
-        "questions.html",
-        active="browse",
-        query=query,
-        filters=filters,
-        facets=lib.facets(),
-        hits=shown,
-        offset=offset,
-        more=len(hits) > offset + PAGE_SIZE,
-        page_size=PAGE_SIZE,
-    )
+
+    def build() -> dict[str, object]:
+        hits = lib.search(query, limit=offset + PAGE_SIZE + 1, **filters)
+        return {
+            "active": "browse",
+            "query": query,
+            "filters": filters,
+            "facets": lib.facets(),
+            "hits": hits[offset : offset + PAGE_SIZE],
+            "offset": offset,
+            "more": len(hits) > offset + PAGE_SIZE,
+            "page_size": PAGE_SIZE,
+        }
+
+    key = ("questions", query, tuple(filters.items()), offset, str(request.query_params), lib.version())
+    return await cached_page(request, "questions.html", key, build)
 
 
-def question(request: Request) -> Response:
+async def question(request: Request) -> Response:
     qid = request.path_params["qid"]
     found = library(request).find(qid)
     if found is None:
@@ -66,33 +69,29 @@ def question(request: Request) -> Response:
     q = found.question
     bib_ids = {b.id for b in found.bibliography} | {g.id for g in found.glossary} | {t.id for t in found.tools}
 
-    def related(rid: str) -> str:
-        return f'<a href="/questions/{esc(rid)}"><code>{esc(rid)}</code></a>'
+    def build() -> dict[str, object]:
+        refs = [(b.id, Markup(inline_html(b.text))) for b in found.bibliography] + [
+            (g.id, Markup(f"<strong>{inline_html(g.term)}</strong>: {inline_html(g.definition)}"))
+            for g in found.glossary
+        ]
+        tools = [
+            (
+                t.id,
+                Markup(inline_html(t.name)),
+                t.url if (t.url or "").startswith(("https://", "http://")) else "",
+                Markup(inline_html(t.description)),
+            )
+            for t in found.tools
+        ]
+        body = answer_body_html(q, bib_ids, _related)
+        return {"active": "browse", "found": found, "q": q, "body": Markup(body), "refs": refs, "tools": tools}
 
-    body = answer_body_html(q, bib_ids, related)
-    refs = [(b.id, Markup(inline_html(b.text))) for b in found.bibliography] + [
-        (g.id, Markup(f"<strong>{inline_html(g.term)}</strong>: {inline_html(g.definition)}")) for g in found.glossary
-    ]
-    tools = [
-        (
-            t.id,
-            Markup(inline_html(t.name)),
-            t.url if (t.url or "").startswith(("https://", "http://")) else "",
-            Markup(inline_html(t.description)),
-        )
-        for t in found.tools
-    ]
-    return page(
-        request,
-        "question.html",
-        active="browse",
-        found=found,
-        q=q,
-        body=Markup(body),
-        refs=refs,
-        tools=tools,
-        cite=lambda text: Markup(link_citations(inline_html(text), bib_ids)),
-    )
+    key = ("question", qid, found.source, library(request).version())
+    return await cached_page(request, "question.html", key, build)
+
+
+def _related(rid: str) -> str:
+    return f'<a href="/questions/{esc(rid)}"><code>{esc(rid)}</code></a>'
 
 
 ROUTES = [

@@ -10,7 +10,8 @@ import json
 import threading
 from dataclasses import dataclass, field
 
-from archqa.importer.bank_index import bank_source, bank_store
+from archqa.generate.bank import bundled_bank
+from archqa.importer.bank_index import bank_store
 from archqa.model import BibEntry, GlossaryEntry, Question, Tool, split_refs
 from archqa.serve.config import ServeConfig
 from archqa.store.store import SearchHit, Store
@@ -36,6 +37,12 @@ class Library:
         self.config = config
         self._local = threading.local()
         self._refs: dict[str, dict[str, object]] = {}
+        self._facets: tuple[tuple[int, ...], dict[str, list[tuple[str, int]]]] | None = None
+        self._bank_root = str(bundled_bank().resolve())
+
+    def _shown(self, path: str) -> str:
+        """A bank file's path as archqa shows it (``archqa/bank/FILE``), without touching the file system."""
+        return "archqa/bank" + path[len(self._bank_root) :] if path.startswith(self._bank_root) else path
 
     def store(self) -> Store:
         """This thread's connection to the local store."""
@@ -71,7 +78,7 @@ class Library:
             hits = store.search(query, **opts) if query.strip() else store.list(**opts)  # type: ignore[arg-type]
             for h in hits:
                 if is_bank:
-                    h.source = bank_source(h.source)
+                    h.source = self._shown(h.source)
             out += hits
         if query.strip():
             out.sort(key=lambda h: -h.score)
@@ -90,7 +97,7 @@ class Library:
             cited = _cited(q)
             return Found(
                 question=q,
-                source=bank_source(path) if is_bank else path,
+                source=self._shown(path) if is_bank else path,
                 cluster=str(info["cluster"]),
                 in_bank=is_bank,
                 bibliography=[BibEntry.model_validate(b) for b in _list(refs, "bibliography") if b.get("id") in cited],
@@ -99,8 +106,30 @@ class Library:
             )
         return None
 
+    def version(self) -> tuple[int, ...]:
+        """Changes whenever the store's questions or sources change (the bank never changes while running)."""
+        row = (
+            self.store()
+            .db.execute(
+                "SELECT count(*), coalesce(max(rowid), 0), (SELECT coalesce(max(id), 0) FROM sources) FROM questions"
+            )
+            .fetchone()
+        )
+        return tuple(row)
+
     def facets(self) -> dict[str, list[tuple[str, int]]]:
-        """Topics, difficulties, tags and sources with their question counts, for the filter form."""
+        """Topics, difficulties, tags and sources with their question counts, for the filter form.
+
+        Kept until the store's questions change (their count or last row id; the bank never changes)."""
+        key = self.version()
+        cached = self._facets
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        facets = self._count_facets()
+        self._facets = (key, facets)
+        return facets
+
+    def _count_facets(self) -> dict[str, list[tuple[str, int]]]:
         topics: dict[str, int] = {}
         levels: dict[str, int] = {}
         tags: dict[str, int] = {}
