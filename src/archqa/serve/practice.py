@@ -1,0 +1,497 @@
+"""Practice in the browser: the queue, the attempt first, the grader's verdicts point by point, the rating.
+
+The same library calls and the same store as `archqa practice`: the queue is :meth:`Session.plan` over the
+same questions (due first, then new ones taking turns by topic, up to the daily limit), a review is stored by
+:meth:`Session.rate` with the grader's verdicts and the user's, so the FSRS state is shared with the terminal.
+
+The grader is loaded once per app, in the background, by a :class:`Desk` kept in ``app.state.practice``;
+its answer-independent work for a question starts when the question is shown (:meth:`Session.prepare`).
+A grade waits on the server for its rating under a random token, used once: the verdicts never round-trip
+through the browser, and a second submit of the same rating form records nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from archqa.errors import ArchqaError, ConfigError, InputError
+from archqa.export.render import answer_body_html, esc
+from archqa.model import CLUSTERS, Difficulty, Question
+from archqa.practice import (
+    DEFAULT_GRADER,
+    RATINGS,
+    Confirmation,
+    Grade,
+    Grader,
+    PracticeQuestion,
+    Session,
+    filter_questions,
+    load_questions,
+    parse_rating,
+    suggest_rating,
+)
+from archqa.practice.schedule import describe_interval, format_due, utcnow
+from archqa.practice.session import BANK, STORE
+from archqa.serve.data import Library
+from archqa.serve.security import csrf_protected
+from archqa.serve.templating import page
+from archqa.store import Store
+
+SOURCES = (BANK, STORE)
+"""What the web can practise: the bundled bank (or ``ServeConfig.bank``) or everything imported into the store."""
+MAX_ANSWER = 20_000
+"""The longest answer graded, in characters."""
+PENDING_LIMIT = 256
+"""Grades kept waiting for their rating at most; the oldest is dropped first."""
+NEW_LIMIT = 10
+"""New questions a day, as `archqa practice --new` defaults to."""
+MAX_SKIPS = 50
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A graded answer waiting for its rating: everything the review will store."""
+
+    question: Question
+    answer: str
+    grade: Grade
+    shown_at: float
+    """When the question was shown (epoch seconds): the review's duration runs from here to the rating."""
+    back: str
+    """The queue's query string, to return to after the rating."""
+
+
+class Desk:
+    """The app's practice state: one grading Session (its grader loaded once, in the background), the grades
+    waiting for a rating, and the source's questions.
+
+    ``grader`` is a registered name or a Grader (``DEFAULT_GRADER``, as the terminal uses). The grading Session
+    serves every request; a lock makes sure the grader is used by one of them at a time.
+    """
+
+    def __init__(self, grader: Grader | str = DEFAULT_GRADER, limit: int = PENDING_LIMIT) -> None:
+        self.grader = grader
+        self.limit = limit
+        self._session: Session | None = None
+        self._grading = threading.Lock()
+        self._lock = threading.Lock()
+        self._pending: OrderedDict[str, Pending] = OrderedDict()
+        self._done: OrderedDict[str, str] = OrderedDict()
+        self._bank: dict[str, list[PracticeQuestion]] = {}
+
+    def session(self, store: Store) -> Session:
+        """The grading Session, created (and its grader's loading started) on first use.
+
+        Its store is the connection of the thread that created it and is never used: grading does not touch
+        the store; plans and ratings use a Session over the calling thread's own connection (:func:`session`).
+        """
+        with self._lock:
+            if self._session is None:
+                self._session = Session(store, [], self.grader)
+                self._session.preload()
+            return self._session
+
+    def grader_loaded(self, store: Store) -> bool:
+        return self.session(store).grader_loaded
+
+    def prepare(self, store: Store, question: Question) -> None:
+        """Start the grader's work on ``question``'s key points, unless the grader is busy (it is only a head
+        start: grading waits for it or does it)."""
+        s = self.session(store)
+        if self._grading.acquire(blocking=False):
+            try:
+                s.prepare(question)
+            finally:
+                self._grading.release()
+
+    def grade(self, store: Store, question: Question, answer: str) -> Grade:
+        """Grade ``answer``; waits for the grader to load and for any other grade in progress."""
+        s = self.session(store)
+        with self._grading:
+            return s.grade(question, answer)
+
+    def hold(self, pending: Pending) -> str:
+        """Keep a grade until it is rated; returns its token."""
+        token = secrets.token_urlsafe(18)
+        with self._lock:
+            self._pending[token] = pending
+            while len(self._pending) > self.limit:
+                self._pending.popitem(last=False)
+        return token
+
+    def peek(self, token: str) -> Pending | None:
+        with self._lock:
+            return self._pending.get(token)
+
+    def take(self, token: str) -> Pending | None:
+        """The grade under ``token``, removed so that it is rated once; None when it was rated or dropped."""
+        with self._lock:
+            return self._pending.pop(token, None)
+
+    def give_back(self, token: str, pending: Pending) -> None:
+        """Put a grade back after its review could not be stored, so the user can rate it again."""
+        with self._lock:
+            self._pending[token] = pending
+
+    def finish(self, token: str, message: str) -> None:
+        """Remember what rating ``token`` saved, for the next page and for a repeated submit."""
+        with self._lock:
+            self._done[token] = message
+            while len(self._done) > self.limit:
+                self._done.popitem(last=False)
+
+    def saved(self, token: str) -> str | None:
+        with self._lock:
+            return self._done.get(token)
+
+    def questions(self, source: str, library: Library) -> list[PracticeQuestion]:
+        """The questions of ``source`` (``bank``: read once per app; ``store``: read each time, so imports show)."""
+        if source == STORE:
+            try:
+                return load_questions(STORE, library.config.db)
+            except InputError:
+                return []
+        with self._lock:
+            if BANK not in self._bank:
+                self._bank[BANK] = load_questions(library.config.bank or BANK)
+            return self._bank[BANK]
+
+
+_desk_lock = threading.Lock()
+
+
+def desk(request: Request) -> Desk:
+    """The app's Desk, made on first use (``app.state.practice``; set one there to choose another grader)."""
+    state = request.app.state
+    with _desk_lock:
+        found = getattr(state, "practice", None)
+        if found is None:
+            found = state.practice = Desk()
+    assert isinstance(found, Desk)
+    return found
+
+
+def library(request: Request) -> Library:
+    lib = request.app.state.library
+    assert isinstance(lib, Library)
+    return lib
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Which questions the queue draws from: the source and the filters, as in `archqa practice`."""
+
+    source: str = BANK
+    topic: str = ""
+    difficulty: str = ""
+    new: int = NEW_LIMIT
+
+    @classmethod
+    def of(cls, params: Any) -> Queue:
+        source = params.get("source") or BANK
+        try:
+            new = min(1000, max(0, int(params.get("new") or NEW_LIMIT)))
+        except ValueError:
+            new = NEW_LIMIT
+        return cls(
+            source=source if source in SOURCES else BANK,
+            topic=(params.get("topic") or "")[:100],
+            difficulty=(params.get("difficulty") or "")[:40],
+            new=new,
+        )
+
+    def query(self, **extra: str) -> str:
+        """The query string that brings back this queue (defaults left out)."""
+        pairs = {"source": self.source if self.source != BANK else "", "topic": self.topic}
+        pairs |= {"difficulty": self.difficulty, "new": str(self.new) if self.new != NEW_LIMIT else "", **extra}
+        return urlencode({k: v for k, v in pairs.items() if v})
+
+    def hidden(self) -> dict[str, str]:
+        """The queue as hidden form fields."""
+        return {"source": self.source, "topic": self.topic, "difficulty": self.difficulty, "new": str(self.new)}
+
+
+def session(request: Request, questions: Sequence[PracticeQuestion] = ()) -> Session:
+    """A Session over this thread's store connection, for planning and rating (the grader is the Desk's)."""
+    return Session(library(request).store(), questions)
+
+
+def find_question(request: Request, qid: str) -> Question | None:
+    """A question by id: the store, then the bundled bank, then the configured bank folder."""
+    found = library(request).find(qid)
+    if found is not None:
+        return found.question
+    for pq in desk(request).questions(BANK, library(request)):
+        if pq.question.id == qid:
+            return pq.question
+    return None
+
+
+def _topics(questions: Sequence[PracticeQuestion]) -> list[tuple[str, str]]:
+    names = sorted({pq.question.topic for pq in questions if pq.question.topic})
+    clusters = [(slug, title) for slug, title in CLUSTERS.items() if any(pq.cluster == slug for pq in questions)]
+    return clusters + [(n, n) for n in names if n not in CLUSTERS.values()]
+
+
+def _queue_page(request: Request, queue: Queue, **context: Any) -> dict[str, Any]:
+    """What the page around a question shows: the filter form and the queue's counts."""
+    lib = library(request)
+    every = desk(request).questions(queue.source, lib)
+    return {
+        "active": "practice",
+        "queue": queue,
+        "topics": _topics(every),
+        "difficulties": [d.value for d in Difficulty],
+        "sources": SOURCES,
+        **context,
+    }
+
+
+def practice(request: Request) -> Response:
+    """The next question of the queue (or ``?id=QID``), attempt first: the title and a box for the answer."""
+    params = request.query_params
+    queue = Queue.of(params)
+    lib = library(request)
+    d = desk(request)
+    every = d.questions(queue.source, lib)
+    error = ""
+    try:
+        chosen = filter_questions(
+            every, [queue.topic] if queue.topic else [], [queue.difficulty] if queue.difficulty else []
+        )
+    except ConfigError as exc:
+        chosen, error = [], str(exc)
+    s = session(request, chosen)
+    plan = s.plan(new_limit=queue.new)
+    skipped = [x for x in params.get("skip", "").split(",") if x][:MAX_SKIPS]
+    qid = params.get("id", "")
+    question: Question | None = None
+    kind = ""
+    if qid:
+        question = find_question(request, qid)
+        if question is None:
+            return page(
+                request,
+                "error.html",
+                status_code=404,
+                active="practice",
+                message=f"No question with id {qid!r}.",
+                hint="Find it on the Browse page, or practise the queue.",
+            )
+        kind = "review" if s.log.card(qid) is not None else "new"
+    else:
+        for item in plan.items:
+            if item.question.id not in skipped:
+                question = find_question(request, item.question.id) or item.question
+                kind = "due" if item.kind == "due" else "new"
+                break
+    if question is not None:
+        d.prepare(lib.store(), question)  # the grader encodes the key points while the answer is typed
+    saved = d.saved(params.get("after", "")) if params.get("after") else None
+    nothing = ""
+    if question is None and not error:
+        nothing = "Nothing to practise now." if not skipped else "You skipped the rest of the queue."
+        if plan.next_due:
+            nothing += f" Next due {describe_interval(plan.next_due, utcnow())} ({format_due(plan.next_due)})."
+        if plan.new and plan.new_allowed == 0:
+            nothing += " Raise the new-question limit to learn more today."
+    return page(
+        request,
+        "practice.html",
+        **_queue_page(request, queue),
+        plan=plan,
+        matching=len(chosen),
+        q=question,
+        kind=kind,
+        skip=",".join([*skipped, question.id] if question else skipped),
+        saved=saved,
+        error=error,
+        nothing=nothing,
+        answer="",
+        shown=f"{time.time():.3f}",
+        loaded=d.grader_loaded(lib.store()),
+    )
+
+
+def grader_status(request: Request) -> Response:
+    """The grader's loading state, polled by the question page until it is ready."""
+    return page(request, "practice_status.html", loaded=desk(request).grader_loaded(library(request).store()))
+
+
+def _form_text(form: FormData, name: str, limit: int = 200) -> str:
+    value = form.get(name, "")
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _suggestions(total: int) -> list[dict[str, Any]]:
+    """For each number of points confirmed (0 to ``total``): the rating it suggests and the sentence saying so."""
+    out = []
+    for n in range(total + 1):
+        rating = suggest_rating(n / total)
+        out.append(
+            {
+                "rating": rating,
+                "text": f"You confirmed {n} of {total} key points ({n / total:.0%}): suggested rating "
+                f"{RATINGS[rating].capitalize()}.",
+            }
+        )
+    return out
+
+
+@csrf_protected
+async def grade(request: Request) -> Response:
+    """Grade the answer; show each key point's verdict with its evidence, the flips, the ratings, the model answer."""
+    form = await request.form()
+    return await run_in_threadpool(_grade, request, form)
+
+
+def _grade(request: Request, form: FormData) -> Response:
+    queue = Queue.of(form)
+    qid = _form_text(form, "qid")
+    raw = form.get("answer", "")
+    answer = raw.replace("\r\n", "\n").strip() if isinstance(raw, str) else ""
+    try:
+        shown = float(_form_text(form, "shown"))
+    except ValueError:
+        shown = time.time()
+    question = find_question(request, qid)
+    if question is None:
+        return page(
+            request,
+            "error.html",
+            status_code=404,
+            active="practice",
+            message=f"No question with id {qid!r}.",
+            hint="Go back to Practice and take the next question.",
+        )
+    d = desk(request)
+    store = library(request).store()
+    error = ""
+    if len(answer) > MAX_ANSWER:
+        error = f"Your answer has {len(answer):,} characters; archqa grades up to {MAX_ANSWER:,}. Shorten it."
+    result: Grade | None = None
+    if not error:
+        try:
+            result = d.grade(store, question, answer)
+        except ArchqaError as exc:
+            error = f"The answer could not be graded: {exc}"
+    common: dict[str, Any] = {
+        "q": question,
+        "kind": _form_text(form, "kind"),
+        "skip": _form_text(form, "skip", 4000),
+        "answer": answer,
+    }
+    if result is None:
+        return page(
+            request,
+            "practice.html",
+            **_queue_page(request, queue),
+            **common,
+            error=error,
+            shown=f"{shown:.3f}",
+            loaded=d.grader_loaded(store),
+        )
+    token = d.hold(Pending(question, answer, result, shown, queue.query()))
+    return page(
+        request,
+        "practice_grade.html",
+        **_queue_page(request, queue),
+        **common,
+        result=result,
+        token=token,
+        suggestions=_suggestions(result.total) if result.total else [],
+        suggested=Confirmation.of(result).suggested,
+        ratings=RATINGS,
+        body=Markup(answer_body_html(question, set(), _related)),
+    )
+
+
+def _related(rid: str) -> str:
+    return f'<a href="/questions/{esc(rid)}"><code>{esc(rid)}</code></a>'
+
+
+@csrf_protected
+async def rate(request: Request) -> Response:
+    """Store the review (the grader's verdicts and the user's, FSRS updated) once, then go to the next question."""
+    form = await request.form()
+    return await run_in_threadpool(_rate, request, form)
+
+
+def _rate(request: Request, form: FormData) -> Response:
+    token = _form_text(form, "token")
+    d = desk(request)
+    if d.saved(token) is not None:  # a repeated submit: stored already
+        return RedirectResponse(_next_url(None, form, token), status_code=303)
+    pending = d.peek(token)
+    if pending is None:
+        return page(
+            request,
+            "error.html",
+            status_code=409,
+            active="practice",
+            message="This answer is no longer waiting for a rating: nothing was saved.",
+            hint="Answer the question again on the Practice page.",
+        )
+    try:
+        rating = parse_rating(_form_text(form, "rating", 20))
+        chosen = {int(v) for v in form.getlist("covered") if isinstance(v, str) and v.isdigit()}
+        base = Confirmation.of(pending.grade)
+        flips = [n for n, c in enumerate(base.covered, 1) if (n in chosen) != c]
+        confirmation = base.flip(flips)
+    except ConfigError as exc:
+        return page(
+            request,
+            "error.html",
+            status_code=400,
+            active="practice",
+            message=f"The rating was not saved: {exc}.",
+            hint="Go back and press Again, Hard, Good or Easy.",
+        )
+    if d.take(token) is None:  # another submit of the same form got here first
+        return RedirectResponse(_next_url(pending, form, token), status_code=303)
+    try:
+        duration = max(0, min(int((time.time() - pending.shown_at) * 1000), 24 * 3600 * 1000))
+        review = session(request).rate(
+            pending.question,
+            rating,
+            grade=pending.grade,
+            confirmation=confirmation if pending.grade.points else None,
+            answer=pending.answer,
+            duration_ms=duration,
+        )
+    except BaseException:
+        d.give_back(token, pending)
+        raise
+    d.finish(
+        token,
+        f"Saved: {RATINGS[rating]}. Next review {describe_interval(review.due, review.reviewed_at)} "
+        f"({format_due(review.due)}).",
+    )
+    return RedirectResponse(_next_url(pending, form, token), status_code=303)
+
+
+def _next_url(pending: Pending | None, form: FormData, token: str) -> str:
+    back = pending.back if pending is not None else Queue.of(form).query()
+    return "/practice?" + (back + "&" if back else "") + urlencode({"after": token})
+
+
+ROUTES = [
+    Route("/practice", practice, name="practice"),
+    Route("/practice/grader", grader_status, name="practice-grader"),
+    Route("/practice/grade", grade, methods=["POST"], name="practice-grade"),
+    Route("/practice/rate", rate, methods=["POST"], name="practice-rate"),
+]
