@@ -449,6 +449,9 @@ def _rate(request: Request, form: FormData) -> Response:
     try:
         rating = parse_rating(_form_text(form, "rating", 20))
         chosen = {int(v) for v in form.getlist("covered") if isinstance(v, str) and v.isdigit()}
+        stray = sorted(n for n in chosen if not 1 <= n <= pending.grade.total)
+        if stray:
+            raise ConfigError(f"there is no key point {stray[0]}; tick points 1 to {pending.grade.total}")
         base = Confirmation.of(pending.grade)
         flips = [n for n, c in enumerate(base.covered, 1) if (n in chosen) != c]
         confirmation = base.flip(flips)
