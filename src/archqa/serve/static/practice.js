@@ -1,10 +1,8 @@
 /* archqa serve, the practice page: focus after the grade arrives, the suggested rating as points are flipped,
-   "g" rates Good on the grade view (elsewhere it starts a jump), one submit per rating form. No inline script. */
+   the grade view's keys ("g" rates Good there; elsewhere it starts a jump), one submit per rating form.
+   No inline script. */
 (function () {
   "use strict";
-  function typing(el) {
-    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
-  }
   // The suggestion follows the points ticked: the server sent, for each count, the rating and the sentence.
   function update(form) {
     if (!form.dataset.suggest) { return; }
@@ -40,10 +38,26 @@
     var state = document.getElementById("grader-state");
     if (state) { state.textContent = "The answer could not be sent; check that archqa serve is running and try again."; }
   });
-  // Capture phase, before app.js: on the grade view "g" means Good (as in the terminal), not a jump.
+  // The grade view's keys, taken in the capture phase before app.js: digits flip points, a/h/g/e rate, s skips.
+  // Here "g" means Good, as in the terminal, not a jump; and a ticked checkbox keeps the keys working (app.js
+  // leaves every focused input alone, and clicking a label focuses its checkbox).
+  function writing(el) {
+    if (!el) { return false; }
+    if (el.isContentEditable || /^(TEXTAREA|SELECT)$/.test(el.tagName)) { return true; }
+    return el.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset)$/.test(el.type);
+  }
   window.addEventListener("keydown", function (e) {
-    if (e.key !== "g" || e.ctrlKey || e.altKey || e.metaKey || e.defaultPrevented || typing(e.target)) { return; }
-    var good = document.querySelector('form.rate button[data-key="g"]');
-    if (good && good.offsetParent !== null) { e.preventDefault(); good.click(); }
+    if (e.ctrlKey || e.altKey || e.metaKey || e.defaultPrevented || writing(e.target)) { return; }
+    var view = document.querySelector("#attempt.graded");
+    if (!view || !/^[1-9ahges]$/.test(e.key)) { return; }
+    var target = view.querySelector('[data-key="' + e.key + '"]');
+    if (!target || target.offsetParent === null) { return; }
+    e.preventDefault();
+    if (target.tagName === "LABEL") {
+      var box = document.getElementById(target.htmlFor);
+      if (box) { box.click(); }
+    } else {
+      target.click();
+    }
   }, true);
 })();
