@@ -14,13 +14,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from archqa.serve import assets, browse, generate, practice, progress
+from archqa.serve import assets, browse, generate, interview, practice, progress
 from archqa.serve.config import ServeConfig
 from archqa.serve.data import Library
 from archqa.serve.security import SecurityHeaders
 from archqa.serve.templating import page
 
-PAGE_MODULES = (assets, browse, practice, progress, generate)
+PAGE_MODULES = (assets, browse, practice, progress, generate, interview)
 """The modules whose ``ROUTES`` make up the app."""
 
 
