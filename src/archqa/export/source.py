@@ -43,6 +43,7 @@ def load_source(source: str | Path) -> QuestionSet:
 
 
 def _bank_set(path: Path | None, title: str) -> QuestionSet:
+    from archqa.generate.assemble import mentioned_terms_and_tools, merge_citations
     from archqa.generate.bank import bundled_bank, load_bank
 
     bank = load_bank(path)
@@ -58,20 +59,35 @@ def _bank_set(path: Path | None, title: str) -> QuestionSet:
             continue
         q.provenance = q.provenance.model_copy(update={"file": f"{prefix}/{rel.as_posix()}"})
     topics = [Topic(name=t, overview=bank.overviews.get(t, "")) for t in bank.topics]
-    # Each bank file has its own reference ids, so the questions keep their own text
-    # and the set carries no merged references.
-    return number_questions(QuestionSet(title=title, topics=topics, questions=questions))
+    # Each bank file numbers its references from A1: renumber the citations to ids unique in the set (as a
+    # generated set does) so the set can list every work it cites.
+    glossary, tools = mentioned_terms_and_tools(bank, questions)
+    bibliography = merge_citations(bank, questions, [e.file for e in bank.entries], glossary, tools)
+    qset = QuestionSet(
+        title=title, topics=topics, questions=questions, glossary=glossary, bibliography=bibliography, tools=tools
+    )
+    return number_questions(qset)
 
 
 def _store_set(db: str | None) -> QuestionSet:
     """Every question of the import store (``archqa import``), its topics the clusters they were filed in."""
+    from archqa.generate.assemble import mentioned_terms_and_tools, merge_citations
     from archqa.generate.bank import load_store_bank
 
     bank = load_store_bank(db)
     topics = [Topic(name=t, overview=bank.overviews.get(t, "")) for t in bank.topics]
-    return number_questions(
-        QuestionSet(title="Imported questions", topics=topics, questions=bank.questions(bank.entries))
+    questions = bank.questions(bank.entries)
+    glossary, tools = mentioned_terms_and_tools(bank, questions)
+    bibliography = merge_citations(bank, questions, [e.file for e in bank.entries], glossary, tools)
+    qset = QuestionSet(
+        title="Imported questions",
+        topics=topics,
+        questions=questions,
+        glossary=glossary,
+        bibliography=bibliography,
+        tools=tools,
     )
+    return number_questions(qset)
 
 
 def number_questions(qset: QuestionSet) -> QuestionSet:
