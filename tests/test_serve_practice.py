@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -214,6 +215,9 @@ def test_the_page_says_loading_until_the_grader_is_ready(db: Path, monkeypatch: 
     assert 'data-state="loading"' in r.text and "Loading the grader…" in r.text
     assert 'hx-get="/practice/grader"' in r.text
     assert "Loading the grader…" in client.get("/practice/grader").text
+    started = time.monotonic()
+    other = client.get("/practice", params={"skip": QID})  # another question while loading: shown, not held up
+    assert 'data-state="loading"' in other.text and time.monotonic() - started < 5
     release.set()
     graded = _grade(client, QID, "Event notification carries an identifier.")  # waits for the grader
     assert 'name="token"' in graded.text and "lexical grader" in graded.text

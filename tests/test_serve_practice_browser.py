@@ -78,7 +78,10 @@ def test_practise_a_question_with_the_keyboard_alone(chromium: Any, live_app: An
         page.goto(live_app.url + "/progress")
         assert page.locator(f'a[href="/progress/{QID}"]').count() >= 1
         _no_sideways_scroll(page)
-        assert axe_violations(page) == []
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            found = axe_violations(page)
+            assert found == [], (scheme, found)
         assert w.outside == []
         assert w.errors == []
     finally:

@@ -87,6 +87,7 @@ class Desk:
         self.grader = grader
         self.limit = limit
         self._session: Session | None = None
+        self._prepared = False
         self._grading = threading.Lock()
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, Pending] = OrderedDict()
@@ -110,11 +111,18 @@ class Desk:
 
     def prepare(self, store: Store, question: Question) -> None:
         """Start the grader's work on ``question``'s key points, unless the grader is busy (it is only a head
-        start: grading waits for it or does it)."""
+        start: grading waits for it or does it).
+
+        While the grader loads, only the first question is prepared: a later one would wait for the first one's
+        preparation, which waits for the load, and the page would wait with them.
+        """
         s = self.session(store)
+        if self._prepared and not s.grader_loaded:
+            return
         if self._grading.acquire(blocking=False):
             try:
                 s.prepare(question)
+                self._prepared = True
             finally:
                 self._grading.release()
 
