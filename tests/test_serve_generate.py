@@ -221,3 +221,21 @@ def test_posting_without_the_token_is_refused_and_unknown_formats_are_a_400(clie
     assert bad.status_code == 400 and "Unknown download format 'pdf'" in html.unescape(bad.text)
     wrong = client.get("/generate/download", params={"format": "json", "count": "x"})
     assert wrong.status_code == 400 and "not a whole number" in html.unescape(wrong.text)
+
+
+def test_a_set_from_imported_hostile_text_previews_inert(client: TestClient, tmp_path: Path) -> None:
+    from archqa import Store, write_set
+    from archqa.importer import import_paths
+    from tests.test_export import hostile_set, scan
+
+    bank = tmp_path / "hostile.md"
+    bank.write_text(write_set(hostile_set()), encoding="utf-8")
+    with Store.open(tmp_path / "store.db") as store:
+        import_paths([str(bank)], store)
+    data = form(client, count="3", mix_f="34", mix_i="33", mix_a="33", source="store", shortfall="1")
+    r = client.post("/generate", data=data, follow_redirects=True)
+    assert r.status_code == 200, visible_text(r.text)[:500]
+    assert "Is this safe" in r.text  # the hostile question is in the set, shown as text
+    tags = scan(r.text)
+    assert [a.get("src") for t, a in tags if t == "script"] == ["/static/vendor/htmx.min.js", "/static/app.js"]
+    assert not [(t, a) for t, a in tags if t == "img" or any(k.startswith("on") for k in a)]

@@ -243,3 +243,17 @@ def test_the_grader_loads_in_the_background_while_the_first_phase_shows(
     client.post(r.headers["location"] + "/answer", data={"csrf": token, "step": "requirements", "answer": "x"})
     assert loaded_in == ["archqa-interview-grader"]
     assert step_of(client.get(r.headers["location"]).text) == "estimation"
+
+
+def test_a_run_of_concepts_asks_one_question_per_phase_and_rates_each(client: TestClient, clock: FakeClock) -> None:
+    url = start(client, kind="concepts", minutes="20", prompt="").headers["location"]
+    token = csrf(client)
+    titles = []
+    while (step := step_of(page := client.get(url).text)) is not None:
+        if ":" not in step:
+            titles.append(re.search(r'<h2 id="step-title">([^<]+)', page).group(1))  # type: ignore[union-attr]
+        clock.now += 60
+        client.post(url + "/answer", data={"csrf": token, "step": step, "answer": "I would add an index."})
+    assert titles == ["Question 1 of 2", "Question 2 of 2"]
+    rows = re.findall(r'<tr data-dimension="([^"]+)">', page)
+    assert rows == ["q1", "q2", "time"]

@@ -32,7 +32,12 @@ def test_generate_a_set_from_the_form_and_download_it(browser_page: Watched, liv
     assert "4 questions" in page.locator("#preview-summary").inner_text()
     titles = page.locator("ol.gen-titles li a").all_inner_texts()
     assert len(titles) == 4
-    assert axe_violations(page) == []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        found = axe_violations(page)
+        assert found == [], (scheme, found)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     with page.expect_download() as info:
         page.click("a[data-format='json']")
     download = info.value

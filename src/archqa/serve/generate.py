@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -452,6 +453,11 @@ def _values(form: ImmutableMultiDict[str, Any]) -> dict[str, Any]:
 @csrf_protected
 async def generate_post(request: Request) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_generate, request, form)
+
+
+def _generate(request: Request, form: ImmutableMultiDict[str, Any]) -> Response:
+    """Build the set the form asks for (in a worker thread: it takes a second or more), or the form with why not."""
     config = config_of(request)
     opts, errors = parse_options(form, topic_choices(config), type_choices(config))
     if errors:
@@ -459,18 +465,12 @@ async def generate_post(request: Request) -> Response:
             request, _values(form), status_code=400, errors=errors, message="Check the fields marked below."
         )
     try:
-        result = await _in_thread(build, config, opts)
+        result = build(config, opts)
     except ArchqaError as exc:
         return _form_page(request, _values(form), status_code=400, message=form_message(exc))
     token = secrets.token_urlsafe(12)
     sets(request).put(token, Cached(opts, result))
     return RedirectResponse(f"/generate?set={token}#preview", status_code=303)
-
-
-async def _in_thread(fn: Callable[..., T], *args: Any) -> T:
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(fn, *args)
 
 
 def download(request: Request) -> Response:

@@ -245,7 +245,11 @@ def _start(request: Request, form: dict[str, str]) -> tuple[Session | None, str]
 @csrf_protected
 async def start(request: Request) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    session, message = await run_in_threadpool(_start, request, form)
+    return await run_in_threadpool(_started, request, form)
+
+
+def _started(request: Request, form: dict[str, str]) -> Response:
+    session, message = _start(request, form)
     if session is None:
         return _start_page(request, {**DEFAULTS, **form}, status_code=400, message=message)
     return RedirectResponse(f"/interview/{session.id}", status_code=303)
@@ -354,7 +358,7 @@ def _finish(request: Request, s: Session) -> None:
 async def answer(request: Request) -> Response:
     s = sessions(request).get(request.path_params["sid"])
     if s is None:
-        return _missing(request)
+        return await run_in_threadpool(_missing, request)
     form = await request.form()
     step, text = form.get("step", ""), form.get("answer", "")
     await run_in_threadpool(
@@ -374,7 +378,7 @@ async def finish(request: Request) -> Response:
     """Stop now: score the phases answered so far."""
     s = sessions(request).get(request.path_params["sid"])
     if s is None:
-        return _missing(request)
+        return await run_in_threadpool(_missing, request)
     await run_in_threadpool(_stop, request, s)
     return RedirectResponse(f"/interview/{s.id}", status_code=303)
 
