@@ -28,6 +28,7 @@ from archqa.practice import (
 )
 from archqa.practice.grade import Grade, PointGrade
 from archqa.practice.schedule import utcnow
+from archqa.practice.spans import MAX_ANSWER_CHARS
 from archqa.serve import ServeConfig, create_app
 from archqa.serve.practice import MAX_ANSWER, Desk
 from tests.conftest import make_set
@@ -129,6 +130,11 @@ def test_the_grade_shows_verdicts_with_evidence_flips_ratings_and_then_the_model
     assert suggested is not None
     assert re.search(rf'<button type="submit" name="rating" value="{suggested}" data-key="\w" class="primary"', r.text)
     assert [k for k in re.findall(r'name="rating" value="\d" data-key="(\w)"', r.text)] == ["a", "h", "g", "e"]
+    wrote = re.search(r'<div class="your-answer">(.*?)</div>', r.text, re.S)
+    assert wrote and html.unescape(re.sub(r"</?mark>", "", wrote[1])) == answer
+    marks = [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", wrote[1], re.S)]
+    assert marks and all(m in answer for m in marks)
+    assert all(any(p.evidence in m for m in marks) for p in expected.points if p.evidence)
     assert "Model answer" in page and q.key_points[1] in page and q.key_insight[:40] in page
     full = _grade(client, QID, answer)
     assert "<html" in full.text and "<h1>Practice</h1>" in full.text
@@ -192,10 +198,14 @@ def test_a_bad_rating_keeps_the_grade_and_an_unknown_token_saves_nothing(client:
     assert ok.status_code == 303 and [r.rating for r in _history(db, QID)] == [1]
 
 
-def test_an_over_long_answer_is_sent_back_to_be_shortened(client: TestClient, db: Path) -> None:
-    long = "word " * (MAX_ANSWER // 5 + 10)
+def test_a_long_answer_is_graded_on_its_start_as_in_the_terminal_and_a_huge_one_is_refused(client: TestClient) -> None:
+    long = "Event notification carries an identifier. " + "more words here. " * (MAX_ANSWER_CHARS // 17)
     r = _grade(client, QID, long)
-    assert r.status_code == 200 and "archqa grades up to 20,000" in r.text
+    assert r.status_code == 200 and 'name="token"' in r.text
+    assert f"graded on its first {MAX_ANSWER_CHARS:,} characters" in r.text
+    huge = "word " * (MAX_ANSWER // 5 + 10)
+    r = _grade(client, QID, huge)
+    assert r.status_code == 200 and f"archqa keeps answers up to {MAX_ANSWER:,}" in r.text
     assert '<textarea id="answer"' in r.text and 'name="token"' not in r.text
 
 
@@ -317,3 +327,20 @@ def test_a_questions_history_shows_each_answer_its_rating_and_the_flips(client: 
     empty = client.get(f"/progress/{unseen}")
     assert empty.status_code == 200 and "No answers saved yet." in empty.text
     assert client.get("/progress/no-such-question").status_code == 404
+
+
+def test_a_question_without_key_points_is_rated_by_hand(tmp_path: Path, client: TestClient, db: Path) -> None:
+    qs = make_set()
+    bare = qs.questions[0].model_copy(update={"key_points": [], "key_insight": ""})
+    f = tmp_path / "set.md"
+    f.write_text(write_set(qs.model_copy(update={"questions": [bare, *qs.questions[1:]]})), encoding="utf-8")
+    with Store.open(db) as store:
+        import_paths([str(f)], store)
+    graded = _grade(client, bare.id, "whatever I remember")
+    assert "no key points to grade against" in graded.text and '<li class="point"' not in graded.text
+    ratings = re.search(r'<fieldset class="ratings">.*?</fieldset>', graded.text, re.S)
+    assert ratings and 'class="primary"' not in ratings[0]
+    fields = _fields(graded.text, "rate")
+    assert client.post("/practice/rate", data={**fields, "rating": "2"}, follow_redirects=False).status_code == 303
+    (stored,) = _history(db, bare.id)
+    assert stored.rating == 2 and stored.points == () and stored.confirmed is None and stored.suggested is None

@@ -46,6 +46,7 @@ from archqa.practice import (
 )
 from archqa.practice.schedule import describe_interval, format_due, utcnow
 from archqa.practice.session import BANK, STORE
+from archqa.practice.spans import MAX_ANSWER_CHARS
 from archqa.serve.data import Library
 from archqa.serve.security import csrf_protected
 from archqa.serve.templating import page
@@ -53,8 +54,9 @@ from archqa.store import Store
 
 SOURCES = (BANK, STORE)
 """What the web can practise: the bundled bank (or ``ServeConfig.bank``) or everything imported into the store."""
-MAX_ANSWER = 20_000
-"""The longest answer graded, in characters."""
+MAX_ANSWER = 200_000
+"""The longest answer kept, in characters (the grader reads the first ``MAX_ANSWER_CHARS`` of it, as in the
+terminal)."""
 PENDING_LIMIT = 256
 """Grades kept waiting for their rating at most; the oldest is dropped first."""
 NEW_LIMIT = 10
@@ -390,7 +392,7 @@ def _grade(request: Request, form: FormData) -> Response:
     store = library(request).store()
     error = ""
     if len(answer) > MAX_ANSWER:
-        error = f"Your answer has {len(answer):,} characters; archqa grades up to {MAX_ANSWER:,}. Shorten it."
+        error = f"Your answer has {len(answer):,} characters; archqa keeps answers up to {MAX_ANSWER:,}. Shorten it."
     result: Grade | None = None
     if not error:
         try:
@@ -421,11 +423,35 @@ def _grade(request: Request, form: FormData) -> Response:
         **common,
         result=result,
         token=token,
+        marked=marked_answer(answer, result),
+        truncated=len(answer) > MAX_ANSWER_CHARS,
+        max_graded=MAX_ANSWER_CHARS,
         suggestions=_suggestions(result.total) if result.total else [],
         suggested=Confirmation.of(result).suggested,
         ratings=RATINGS,
         body=Markup(answer_body_html(question, set(), _related)),
     )
+
+
+def marked_answer(answer: str, grade: Grade) -> Markup:
+    """The answer, escaped, with the spans the grader quoted as evidence marked (each is a verbatim slice)."""
+    spans: list[tuple[int, int]] = []
+    for p in grade.points:
+        at = answer.find(p.evidence) if p.evidence else -1
+        if at >= 0:
+            spans.append((at, at + len(p.evidence)))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    out, pos = [], 0
+    for start, end in merged:
+        out += [esc(answer[pos:start]), f"<mark>{esc(answer[start:end])}</mark>"]
+        pos = end
+    out.append(esc(answer[pos:]))
+    return Markup("".join(out))
 
 
 def _related(rid: str) -> str:
