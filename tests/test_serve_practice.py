@@ -94,6 +94,11 @@ def test_the_queue_is_the_terminals_plan_and_filters_narrow_it(client: TestClien
     assert client.get("/practice", params={"id": "no-such-question"}).status_code == 404
     bad = client.get("/practice", params={"difficulty": "hardest"})
     assert bad.status_code == 200 and "use foundational, intermediate or advanced" in bad.text
+    none = client.get("/practice", params={"topic": "zzqx", "difficulty": "advanced"})
+    assert "No question in the bank matches topic 'zzqx' and difficulty 'advanced'" in html.unescape(none.text)
+    assert "The store has no questions: import some with `archqa import PATH`" in html.unescape(
+        client.get("/practice", params={"source": "store"}).text
+    )
     empty = client.get("/practice", params={"new": "0"})
     assert "Nothing to practise now." in empty.text and 'name="qid"' not in empty.text
 

@@ -240,8 +240,13 @@ def session(request: Request, questions: Sequence[PracticeQuestion] = ()) -> Ses
     return Session(library(request).store(), questions)
 
 
-def find_question(request: Request, qid: str) -> Question | None:
-    """A question by id: the store, then the bundled bank, then the configured bank folder."""
+def find_question(request: Request, qid: str, source: str = "") -> Question | None:
+    """A question by id: in ``source`` first (``bank`` or ``store``), then the store, the bundled bank and the
+    configured bank folder."""
+    if source:
+        for pq in desk(request).questions(source, library(request)):
+            if pq.question.id == qid:
+                return pq.question
     found = library(request).find(qid)
     if found is not None:
         return found.question
@@ -257,10 +262,12 @@ def _topics(questions: Sequence[PracticeQuestion]) -> list[tuple[str, str]]:
     return clusters + [(n, n) for n in names if n not in CLUSTERS.values()]
 
 
-def _queue_page(request: Request, queue: Queue, **context: Any) -> dict[str, Any]:
-    """What the page around a question shows: the filter form and the queue's counts."""
-    lib = library(request)
-    every = desk(request).questions(queue.source, lib)
+def _queue_page(
+    request: Request, queue: Queue, every: Sequence[PracticeQuestion] | None = None, **context: Any
+) -> dict[str, Any]:
+    """What the page around a question shows: the filter form (topics from ``every``, the source's questions)."""
+    if every is None:
+        every = desk(request).questions(queue.source, library(request))
     return {
         "active": "practice",
         "queue": queue,
@@ -285,6 +292,11 @@ def practice(request: Request) -> Response:
         )
     except ConfigError as exc:
         chosen, error = [], str(exc)
+    if not every:
+        error = "The store has no questions: import some with `archqa import PATH`, or practise the bank."
+    elif not chosen and not error:
+        given = " and ".join(f"{k} {v!r}" for k, v in (("topic", queue.topic), ("difficulty", queue.difficulty)) if v)
+        error = f"No question in the {queue.source} matches {given}: drop or change a filter."
     s = session(request, chosen)
     plan = s.plan(new_limit=queue.new)
     skipped = [x for x in params.get("skip", "").split(",") if x][:MAX_SKIPS]
@@ -292,7 +304,7 @@ def practice(request: Request) -> Response:
     question: Question | None = None
     kind = ""
     if qid:
-        question = find_question(request, qid)
+        question = find_question(request, qid, queue.source)
         if question is None:
             return page(
                 request,
@@ -306,7 +318,7 @@ def practice(request: Request) -> Response:
     else:
         for item in plan.items:
             if item.question.id not in skipped:
-                question = find_question(request, item.question.id) or item.question
+                question = item.question
                 kind = "due" if item.kind == "due" else "new"
                 break
     if question is not None:
@@ -322,7 +334,7 @@ def practice(request: Request) -> Response:
     return page(
         request,
         "practice.html",
-        **_queue_page(request, queue),
+        **_queue_page(request, queue, every),
         plan=plan,
         matching=len(chosen),
         q=question,
@@ -378,7 +390,7 @@ def _grade(request: Request, form: FormData) -> Response:
         shown = float(_form_text(form, "shown"))
     except ValueError:
         shown = time.time()
-    question = find_question(request, qid)
+    question = find_question(request, qid, queue.source)
     if question is None:
         return page(
             request,
