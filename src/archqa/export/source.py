@@ -9,7 +9,7 @@ from archqa.errors import ConfigError, InputError
 from archqa.export.render import slug
 from archqa.formats.blocks import slugify
 from archqa.formats.house import ordered_topics, read_set
-from archqa.model import CLUSTERS, Difficulty, QuestionSet, Topic, cluster_of
+from archqa.model import CLUSTERS, Difficulty, GlossaryEntry, QuestionSet, Tool, Topic, cluster_of
 
 BANK = "bank"
 """The SOURCE word for the bundled bank."""
@@ -43,7 +43,7 @@ def load_source(source: str | Path) -> QuestionSet:
 
 
 def _bank_set(path: Path | None, title: str) -> QuestionSet:
-    from archqa.generate.assemble import mentioned_terms_and_tools, merge_citations
+    from archqa.generate.assemble import merge_citations
     from archqa.generate.bank import bundled_bank, load_bank
 
     bank = load_bank(path)
@@ -60,8 +60,10 @@ def _bank_set(path: Path | None, title: str) -> QuestionSet:
         q.provenance = q.provenance.model_copy(update={"file": f"{prefix}/{rel.as_posix()}"})
     topics = [Topic(name=t, overview=bank.overviews.get(t, "")) for t in bank.topics]
     # Each bank file numbers its references from A1: renumber the citations to ids unique in the set (as a
-    # generated set does) so the set can list every work it cites.
-    glossary, tools = mentioned_terms_and_tools(bank, questions)
+    # generated set does) so the set can list every work it cites. Tools and terms: the cited ones (looking
+    # for every mention, as a generated set does, takes seconds over a whole bank).
+    glossary: list[GlossaryEntry] = []
+    tools: list[Tool] = []
     bibliography = merge_citations(bank, questions, [e.file for e in bank.entries], glossary, tools)
     qset = QuestionSet(
         title=title, topics=topics, questions=questions, glossary=glossary, bibliography=bibliography, tools=tools
@@ -71,13 +73,14 @@ def _bank_set(path: Path | None, title: str) -> QuestionSet:
 
 def _store_set(db: str | None) -> QuestionSet:
     """Every question of the import store (``archqa import``), its topics the clusters they were filed in."""
-    from archqa.generate.assemble import mentioned_terms_and_tools, merge_citations
+    from archqa.generate.assemble import merge_citations
     from archqa.generate.bank import load_store_bank
 
     bank = load_store_bank(db)
     topics = [Topic(name=t, overview=bank.overviews.get(t, "")) for t in bank.topics]
     questions = bank.questions(bank.entries)
-    glossary, tools = mentioned_terms_and_tools(bank, questions)
+    glossary: list[GlossaryEntry] = []
+    tools: list[Tool] = []
     bibliography = merge_citations(bank, questions, [e.file for e in bank.entries], glossary, tools)
     qset = QuestionSet(
         title="Imported questions",
