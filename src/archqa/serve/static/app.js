@@ -1,10 +1,16 @@
 /* archqa serve: keyboard shortcuts, Mermaid drawing, the keys dialog. No inline script anywhere. */
 (function () {
   "use strict";
-  function typing(el) {
-    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  function typing(el) {  // a box that takes text; a focused checkbox or button leaves the page's keys working
+    if (!el) { return false; }
+    if (el.isContentEditable || /^(TEXTAREA|SELECT)$/.test(el.tagName)) { return true; }
+    return el.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset)$/.test(el.type);
   }
-  var pendingG = false;
+  var pendingG = 0;
+  function pageKey(key) {
+    var el = document.querySelector('[data-key="' + CSS.escape(key) + '"]:not([disabled])');
+    return el && el.offsetParent !== null ? el : null;
+  }
   var jumps = { b: "/questions", p: "/practice", n: "/generate", i: "/interview", r: "/progress" };
   document.addEventListener("keydown", function (e) {
     if (e.defaultPrevented || e.altKey || e.metaKey) { return; }
@@ -15,12 +21,14 @@
       return;
     }
     if (e.ctrlKey || typing(e.target)) { return; }
-    if (pendingG) {
-      pendingG = false;
+    if (pendingG && Date.now() - pendingG < 1500) {
+      pendingG = 0;
       if (jumps[e.key]) { e.preventDefault(); window.location.href = jumps[e.key]; }
       return;
     }
-    if (e.key === "g") { pendingG = true; return; }
+    pendingG = 0;
+    // "g" starts a jump to another page, unless this page has a key "g" of its own (Good, in practice).
+    if (e.key === "g" && !pageKey("g")) { pendingG = Date.now(); return; }
     if (e.key === "/") {
       var box = document.querySelector("[data-search]");
       if (box) { e.preventDefault(); box.focus(); box.select(); }
@@ -31,8 +39,8 @@
       if (dlg && !dlg.open) { e.preventDefault(); dlg.showModal(); }
       return;
     }
-    var target = document.querySelector('[data-key="' + CSS.escape(e.key) + '"]:not([disabled])');
-    if (target && target.offsetParent !== null) {
+    var target = pageKey(e.key);
+    if (target) {
       e.preventDefault();
       if (target.matches("input, textarea, select")) { target.focus(); } else { target.click(); }
     }
