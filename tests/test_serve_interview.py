@@ -257,3 +257,26 @@ def test_a_run_of_concepts_asks_one_question_per_phase_and_rates_each(client: Te
     assert titles == ["Question 1 of 2", "Question 2 of 2"]
     rows = re.findall(r'<tr data-dimension="([^"]+)">', page)
     assert rows == ["q1", "q2", "time"]
+
+
+def test_the_default_grader_credits_a_phase_answer_with_its_evidence(client: TestClient, app: Any) -> None:
+    data = {"csrf": csrf(client), "prompt": CASE, "minutes": "10", "level": "senior", "kind": "case-study", "seed": ""}
+    url = client.post("/interview/start", data=data, follow_redirects=False).headers["location"]
+    iv = app.state.interviews.get(url.rsplit("/", 1)[1]).iv
+    assert iv.transcript.grader == "semantic"
+    phase = iv.plan.phases[0]
+    client.post(url + "/answer", data={"csrf": data["csrf"], "step": phase.key, "answer": phase.reference})
+    made = [p for p in iv.transcript.turns[0].points if p.covered]
+    assert made and all(p.evidence and p.evidence in phase.reference for p in made)
+
+
+def test_a_very_long_answer_is_cut_and_the_page_says_so(
+    client: TestClient, clock: FakeClock, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(page_module, "MAX_ANSWER", 40)
+    url = start(client).headers["location"]
+    token = csrf(client)
+    client.post(url + "/answer", data={"csrf": token, "step": "requirements", "answer": "word " * 100})
+    iv = app.state.interviews.get(url.rsplit("/", 1)[1]).iv
+    assert len(iv.transcript.turns[0].answer) == 40
+    assert "Your answer was cut to its first 40 characters." in client.get(url).text
