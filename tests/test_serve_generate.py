@@ -167,7 +167,10 @@ def test_topics_quotas_and_a_type_shape_the_set(client: TestClient) -> None:
     data["quota-data"] = "3"
     r = client.post("/generate", data=data, follow_redirects=True)
     assert r.status_code == 200
-    doc = client.get(downloads(r.text)["json"]).json()["set"]
+    href = downloads(r.text)["json"]
+    doc = client.get(href).json()["set"]
+    rebuilt = client.get(re.sub(r"set=[^&]+", "set=gone", href)).json()["set"]  # the link carries every option
+    assert [q["id"] for q in rebuilt["questions"]] == [q["id"] for q in doc["questions"]]
     topics = [q["topic"] for q in doc["questions"]]
     assert topics.count("Data Architecture") == 3 and topics.count("Integration Architecture") == 1
     assert {q["difficulty"] for q in doc["questions"]} == {"Advanced"}
