@@ -5,11 +5,17 @@ hash of its full name, and a note's GUID is ``genanki.guid_for(question.id)``.
 Importing a re-exported package into Anki therefore updates the notes it
 already has (same GUID) instead of adding duplicates, and keeps their
 review history.
+
+Mermaid diagrams are drawn on the card: a package with one ships the vendored
+Mermaid as the media file MERMAID_MEDIA (its name starts with an underscore, so
+Anki keeps it though no field names it), and the back template loads it when the
+card has a diagram and draws it, dark in night mode.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import tempfile
 import time
@@ -55,7 +61,32 @@ FIELDS = [
 FRONT = """<div class="title">{{Title}}</div>
 <div class="meta">{{Topic}} &middot; {{Difficulty}}</div>"""
 
-BACK = """{{FrontSide}}
+MERMAID_VERSION = "11.17.2"
+"""The vendored Mermaid's version (serve/static/vendor/VERSION; a test keeps the two equal)."""
+MERMAID_MEDIA = f"_archqa-mermaid-{MERMAID_VERSION}.js"
+"""The media file that carries Mermaid; named by its version, so a newer one never clashes with an older one."""
+
+DRAW = """<script>
+(function () {
+  "use strict";
+  // Draw the card's Mermaid diagrams: load the package's copy of Mermaid once, theme it like the card.
+  var nodes = document.querySelectorAll("pre.mermaid:not([data-processed])");
+  if (!nodes.length) { return; }
+  var night = document.querySelector(".nightMode, .night_mode, .night-mode") !== null;
+  function draw() {
+    window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: night ? "dark" : "default" });
+    window.mermaid.run({ nodes: nodes, suppressErrors: true });
+  }
+  if (window.mermaid) { draw(); return; }
+  var s = document.createElement("script");
+  s.src = "MEDIA";
+  s.onload = draw;
+  document.head.appendChild(s);
+})();
+</script>""".replace("MEDIA", MERMAID_MEDIA)
+
+BACK = (
+    """{{FrontSide}}
 <hr id="answer">
 {{#KeyInsight}}<div class="insight"><b>Key insight:</b> {{KeyInsight}}</div>{{/KeyInsight}}
 {{#Answer}}<h4>Answer</h4>{{Answer}}{{/Answer}}
@@ -64,7 +95,10 @@ BACK = """{{FrontSide}}
 {{#Diagram}}<h4>Diagram</h4>{{Diagram}}{{/Diagram}}
 {{#Metrics}}<h4>Metrics</h4>{{Metrics}}{{/Metrics}}
 {{#TradeOffs}}<h4>Trade-offs</h4>{{TradeOffs}}{{/TradeOffs}}
-<div class="id">{{ID}}</div>"""
+<div class="id">{{ID}}</div>
+"""
+    + DRAW
+)
 
 CSS = """.card { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; font-size: 17px;
   text-align: left; color: #1f2328; background: #fff; line-height: 1.5; max-width: 48em; margin: 0 auto; }
@@ -78,6 +112,9 @@ figcaption { font-size: .7em; color: #59636e; text-transform: uppercase; }
 figure.code pre, pre.diagram-source { background: #f6f8fa; color: #1f2328; border: 1px solid #d1d9e0;
   border-radius: 6px; padding: .5em .7em; overflow-x: auto; font-size: .85em; text-align: left; }
 pre.diagram-source { border-left: 4px solid #8250df; }
+pre.mermaid[data-processed] { white-space: normal; text-align: center; }
+pre.mermaid svg { max-width: 100%; height: auto; }
+.nightMode pre.mermaid, .night_mode pre.mermaid { background: #161b22; color: #e6edf3; border-color: #3d444d; }
 table { border-collapse: collapse; font-size: .85em; }
 th, td { border: 1px solid #d1d9e0; padding: .25em .5em; text-align: left; vertical-align: top; }
 """
@@ -155,8 +192,17 @@ class AnkiExporter(Exporter):
             )
         return genanki.Package(list(decks.values()))
 
+    def media(self, qset: QuestionSet) -> dict[str, bytes]:
+        """The media files the package carries, by name: Mermaid when a question has a Mermaid diagram."""
+        if not any(d.kind == "mermaid" for q in qset.questions for d in q.diagrams):
+            return {}
+        from archqa.serve.assets import asset_bytes
+
+        return {MERMAID_MEDIA: asset_bytes("vendor/mermaid.min.js")}
+
     def write(self, qset: QuestionSet, path: Path, options: ExportOptions) -> None:
         package = self.build(qset, options)
+        media = self.media(qset)
         timestamp = options.timestamp if options.timestamp is not None else time.time()
 
         def write_zip(tmp: Path) -> None:
@@ -174,6 +220,9 @@ class AnkiExporter(Exporter):
                     conn.close()
                 with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
                     z.write(db_path, "collection.anki2")
-                    z.writestr("media", "{}")
+                    # Anki's layout: each media file stored under a number, "media" maps the numbers to names.
+                    for i, data in enumerate(media.values()):
+                        z.writestr(str(i), data)
+                    z.writestr("media", json.dumps({str(i): name for i, name in enumerate(media)}))
 
         atomic_write(path, write_zip)
