@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from archqa.export import export_set, number_questions
+from archqa.export import ExportOptions, export_set, number_questions
+from archqa.export import anki as anki_export
 from archqa.export.anki import MERMAID_MEDIA, MERMAID_VERSION
 from archqa.serve.assets import asset_bytes
 from tests.conftest import make_set
@@ -84,3 +85,30 @@ def test_an_imported_card_draws_its_diagram_as_svg_light_and_night(chromium: Any
         finally:
             w.page.context.close()
     assert fills["light"] != fills["night"], fills
+
+
+def test_reimporting_brings_the_drawing_template_to_cards_imported_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anki_collection = pytest.importorskip("anki.collection", reason="pip install anki (in the test extra)")
+    s = number_questions(make_set())
+    with monkeypatch.context() as m:
+        m.setattr(anki_export, "BACK", anki_export.BACK.replace(anki_export.DRAW, ""))
+        old = export_set(s, tmp_path / "old.apkg", options=ExportOptions(timestamp=1_700_000_000))
+    new = export_set(s, tmp_path / "new.apkg", options=ExportOptions(timestamp=1_800_000_000))
+    (tmp_path / "profile").mkdir()
+    col = anki_collection.Collection(str(tmp_path / "profile" / "collection.anki2"))
+    try:
+        answers = []
+        for apkg in (old, new):
+            col.import_anki_package(
+                anki_collection.ImportAnkiPackageRequest(
+                    package_path=str(apkg), options=anki_collection.ImportAnkiPackageOptions()
+                )
+            )
+            cids = col.find_cards("")
+            assert len(cids) == len(s.questions)
+            answers.append(col.get_card(cids[0]).answer())
+    finally:
+        col.close()
+    assert MERMAID_MEDIA not in answers[0] and MERMAID_MEDIA in answers[1]

@@ -42,7 +42,8 @@ from archqa.export.render import (
 from archqa.model import Question, QuestionSet
 
 MODEL_NAME = "archqa question v1"
-"""Name of the note type. Changing its fields or templates needs a new name (and so a new id)."""
+"""Name of the note type. Changing its fields needs a new name (and so a new id); a changed template or CSS reaches
+notes imported before when a newer package is imported (Anki updates a note type whose ``mod`` is newer)."""
 
 FIELDS = [
     "Title",
