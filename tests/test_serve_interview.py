@@ -200,7 +200,7 @@ def test_bad_options_are_a_400_on_the_form(client: TestClient, fields: dict[str,
     r = start(client, **fields)
     assert r.status_code == 400
     assert 'role="alert"' in r.text and message in html.unescape(r.text)
-    assert '<form class="gen-form" method="post" action="/interview/start">' in r.text
+    assert 'id="iv-start-form" method="post" action="/interview/start"' in r.text
 
 
 def test_posts_need_the_token_and_a_forgotten_interview_is_a_404(client: TestClient, clock: FakeClock) -> None:

@@ -1,4 +1,4 @@
-/* archqa serve: the mock interview's phase timer. The server renders the seconds left (in the phase and
+/* archqa serve: the mock interview's phase timer, and what the forms say while the server works. The server renders the seconds left (in the phase and
    overall) when it sent the page; this counts them down on the browser's monotonic clock and says so in the
    status region at one minute left and when the time is up. The server keeps its own time: this is display. */
 (function () {
@@ -36,6 +36,28 @@
     tick();
     window.setInterval(tick, 1000);
   }
+  // Starting plans the interview (the key points are matched to the phases: a few seconds) and an answer is
+  // graded: say so, and do not send the form twice.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var text = "";
+    if (form.id === "iv-start-form") { text = "Planning the interview…"; }
+    if (form.classList && form.classList.contains("iv-answer-form")) { text = "Grading your answer…"; }
+    if (!text) { return; }
+    if (form.dataset.busy) { e.preventDefault(); return; }
+    form.dataset.busy = "1";
+    var button = form.querySelector("button[type='submit']");
+    if (button) { button.setAttribute("aria-disabled", "true"); }
+    var status = document.getElementById(form.id === "iv-start-form" ? "iv-start-status" : "iv-status");
+    if (status) { status.textContent = text; }
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-busy]").forEach(function (form) {
+      delete form.dataset.busy;
+      var button = form.querySelector("button[type='submit']");
+      if (button) { button.removeAttribute("aria-disabled"); }
+    });
+  });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
