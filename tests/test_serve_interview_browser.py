@@ -54,6 +54,7 @@ def test_generate_a_set_from_the_form_and_download_it(browser_page: Watched, liv
 def test_a_short_mock_interview_with_its_timer_reaches_the_scorecard(browser_page: Watched, live_app: Any) -> None:
     page = browser_page.page
     page.goto(live_app.url + "/interview")
+    assert axe_violations(page) == []
     page.select_option("#f-prompt", "case-rate-limiter")
     page.select_option("#f-minutes", "5")
     page.select_option("#f-grader", "lexical")
