@@ -152,6 +152,18 @@ def test_imported_hostile_text_is_shown_inert(tmp_path: Path) -> None:
         assert not [t for t, _ in scan.tags if t in ("iframe", "style", "img", "svg")]
 
 
+def _wait_for(url: str, seconds: float = 60) -> str:
+    """The page at ``url`` once the server answers ("" if it never does)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return str(r.read().decode())
+        except OSError:
+            time.sleep(0.1)
+    return ""
+
+
 def test_archqa_serve_starts_on_loopback_and_warns_on_other_hosts(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "ARCHQA_DB": str(tmp_path / "store.db")}
@@ -163,15 +175,7 @@ def test_archqa_serve_starts_on_loopback_and_warns_on_other_hosts(tmp_path: Path
         text=True,
     )
     try:
-        body = ""
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                    body = r.read().decode()
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert "Architecture interview practice" in body
+        assert "Architecture interview practice" in _wait_for(f"http://127.0.0.1:{port}/")
     finally:
         proc.terminate()
         out, err = proc.communicate(timeout=20)
@@ -184,7 +188,9 @@ def test_archqa_serve_starts_on_loopback_and_warns_on_other_hosts(tmp_path: Path
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3)
-    proc.terminate()
+    try:
+        assert _wait_for(f"http://127.0.0.1:{port}/")  # 0.0.0.0 takes loopback connections too
+    finally:
+        proc.terminate()
     _, err = proc.communicate(timeout=20)
     assert "warning: listening on 0.0.0.0" in err and "no accounts" in err

@@ -6,6 +6,7 @@ asks for a fragment; a plain request gets the whole page, so every page also wor
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -42,6 +43,7 @@ def environment() -> Environment:
     env.filters["inline"] = lambda text: Markup(inline_html(text or ""))
     env.filters["markdown"] = lambda text: Markup(markdown_html(text or ""))
     env.filters["slug"] = slug
+    env.filters["snippet"] = _snippet
     env.filters["level"] = difficulty_label
     env.globals["nav"] = NAV
     env.globals["csrf_field_name"] = FIELD
@@ -117,6 +119,14 @@ async def cached_page(
         return page(request, template, status_code=status_code, cache_key=cache_key, **build())
 
     return await run_in_threadpool(render)
+
+
+_MATCH = re.compile(r"\[([^\[\]<>]{1,80})\]")
+
+
+def _snippet(text: str) -> Markup:
+    """A search snippet (the store marks matched words ``[so]``) escaped, with the matches in ``<mark>``."""
+    return Markup(_MATCH.sub(r"<mark>\1</mark>", str(Markup.escape(text or ""))))
 
 
 def _csrf_input(token: str) -> Markup:
