@@ -7,6 +7,7 @@ import html
 import re
 import threading
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from archqa import Store, write_set
 from archqa.importer import import_paths
 from archqa.practice import (
     Confirmation,
+    Grader,
     PracticeLog,
     Session,
     filter_questions,
@@ -349,3 +351,74 @@ def test_a_question_without_key_points_is_rated_by_hand(tmp_path: Path, client: 
     assert client.post("/practice/rate", data={**fields, "rating": "2"}, follow_redirects=False).status_code == 303
     (stored,) = _history(db, bare.id)
     assert stored.rating == 2 and stored.points == () and stored.confirmed is None and stored.suggested is None
+
+
+class _Watchful(Grader):
+    """A grader that notes how many threads are inside it at once (grading, or preparing a question)."""
+
+    name = "watchful"
+
+    def __init__(self) -> None:
+        self.inside = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def _enter(self) -> None:
+        with self.lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        time.sleep(0.02)
+        with self.lock:
+            self.inside -= 1
+
+    def prepare(self, key_points: Sequence[str]) -> None:
+        self._enter()
+
+    def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
+        self._enter()
+        return Grade(self.name, tuple(PointGrade(p, 0.0) for p in key_points))
+
+
+def test_requests_never_use_the_grader_from_two_threads_at_once(client: TestClient) -> None:
+    grader = _Watchful()
+    client.app.state.practice = Desk(grader)  # type: ignore[attr-defined]
+    questions = list(_bank().values())[:6]
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for q in questions[n::3]:
+                client.get("/practice", params={"id": q.id})  # prepares the question
+                assert 'name="token"' in _grade(client, q.id, f"answer {n}").text
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == [] and grader.most == 1
+
+
+def test_a_new_store_opened_by_several_threads_at_once_is_migrated_once(db: Path) -> None:
+    # The web app's worker threads each open the store: the first requests to a new one arrive together.
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def open_it() -> None:
+        try:
+            start.wait(5)
+            Store.open(db).close()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    with Store.open(db) as store:
+        names = [r[0] for r in store.db.execute("SELECT name FROM migrations")]
+    assert len(names) == len(set(names)) > 0

@@ -173,6 +173,9 @@ def migrate(db: sqlite3.Connection) -> list[str]:
         if name in done:
             continue
         db.execute("BEGIN IMMEDIATE")
+        if db.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():  # another connection won
+            db.execute("ROLLBACK")
+            continue
         try:
             for statement in _statements(sql):
                 db.execute(statement)
