@@ -8,9 +8,9 @@ request as soon as the last one is answered. Measured, each for the same duratio
 - bare: a route of the same framework that returns "ok", behind the same middleware (the baseline);
 - browse: the question list with a filter (topic or difficulty, rotating);
 - search: a full-text search over the store and the bank (the query rotating over 12 subjects);
-- practice submit: a rating submitted for a graded answer (POST /practice/rate: the review is recorded and the
-  next card rendered), when the app has the practice pages; the grading itself is measured by
-  bench/grade_bench.py.
+- practice submit: a rating for a graded answer (POST /practice/rate: the review, with the grader's verdicts,
+  stored in SQLite and FSRS updated; answered with a redirect), and the next card the redirect leads to;
+  the answers were graded before the run (the grading itself is measured by bench/grade_bench.py).
 Prints median, p95 and p99 latency, requests per second, errors, and each p99's ratio to the bare route's.
 Target (issue 16): p99 under 50 ms for browse, search and a practice submit.
 """
@@ -30,18 +30,32 @@ from collections.abc import Callable
 from pathlib import Path
 
 SERVER = """
-import sys
+import sys, time
 import uvicorn
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
+from archqa.practice import get_grader, load_questions
 from archqa.serve import ServeConfig, create_app
+from archqa.serve.practice import Desk, Pending
 
 app = create_app(ServeConfig(db=sys.argv[1], port=int(sys.argv[2])))
 
 def bare(request):
     return PlainTextResponse("ok")
 
+# Graded answers waiting for their rating, as /practice/grade leaves them (graded once, by the lexical grader:
+# the grading is bench/grade_bench.py's subject); each token is rated once.
+desk = app.state.practice = Desk(grader="lexical", limit=1_000_000)
+questions = [pq.question for pq in load_questions("bank")[:40]]
+answer = "Route the user's reads to the primary for a few seconds after a write, since replicas lag behind."
+graded = [(q, get_grader("lexical").grade(answer, q.key_points)) for q in questions]
+tokens = [desk.hold(Pending(q, answer, g, time.time(), "")) for _ in range(int(sys.argv[3])) for q, g in graded]
+
+def bench_tokens(request):
+    return PlainTextResponse("\\n".join(tokens))
+
 app.router.routes.insert(0, Route("/bench-bare", bare))
+app.router.routes.insert(0, Route("/bench-tokens", bench_tokens))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
 """
 
@@ -124,13 +138,36 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
-def _practice(port: int, clients: int) -> Request | None:
-    """A request maker for the practice submit, or None when the app has no practice pages."""
-    try:
-        from bench.serve_practice import practice_requests  # written with the practice pages
-    except ImportError:
-        return None
-    return practice_requests(port, clients)
+def _practice(port: int) -> tuple[Request, Request]:
+    """Request makers for the practice submit (a rating for a graded answer, each token once) and for the next
+    card, where the submit's redirect takes the browser."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/bench-tokens")
+    tokens = conn.getresponse().read().decode().split("\n")
+    conn.request("GET", "/practice")
+    r = conn.getresponse()
+    r.read()
+    cookie = (r.getheader("set-cookie") or "").split(";")[0]
+    csrf = cookie.split("=", 1)[1]
+    headers = {"content-type": "application/x-www-form-urlencoded", "cookie": cookie}
+    given = iter(tokens)
+    lock = threading.Lock()
+
+    def submit(i: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        with lock:
+            token = next(given)
+        body = urllib.parse.urlencode({"token": token, "rating": "3", "csrf": csrf}).encode()
+        return "POST", "/practice/rate", body, headers
+
+    def next_card(i: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        return (
+            "GET",
+            "/practice?" + urllib.parse.urlencode({"after": tokens[i % len(tokens)]}),
+            None,
+            {"cookie": cookie},
+        )
+
+    return submit, next_card
 
 
 def main() -> None:
@@ -140,7 +177,9 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="archqa-serve-bench-"))
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp / "store.db"), str(port)])
+    # enough waiting grades for every practice submit of the run (40 questions per round)
+    rounds = str(max(10, int(args.seconds * 2500 / 40)))
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(tmp / "store.db"), str(port), rounds])
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -166,9 +205,8 @@ def main() -> None:
             ),
             ("search", lambda i: _get("/questions?" + urllib.parse.urlencode({"q": WORDS[i % len(WORDS)]}))),
         ]
-        practice = _practice(port, args.clients)
-        if practice is not None:
-            cases.append(("practice submit", practice))
+        submit, next_card = _practice(port)
+        cases += [("practice submit", submit), ("next card", next_card)]
         for _, make in cases:  # warm every route (templates compiled, caches filled) before timing
             run(port, make, 2, 0.5)
         print(f"serve_bench: {args.clients} concurrent clients, {args.seconds:.0f} s per route, loopback, gzip")
@@ -185,8 +223,6 @@ def main() -> None:
                 f"{name:<16} {len(lat):>8} {len(lat) / args.seconds:>7.0f} {statistics.median(lat):>6.1f}ms"
                 f" {_pct(lat, 0.95):>6.1f}ms {p99:>6.1f}ms {errors:>6} {p99 / bare_p99:>7.1f}x"
             )
-        if practice is None:
-            print("practice submit: not measured (no practice pages in this app)")
         print("target: p99 < 50 ms for browse, search and practice submit")
     finally:
         proc.terminate()
