@@ -423,3 +423,14 @@ def test_a_new_store_opened_by_several_threads_at_once_is_migrated_once(db: Path
     with Store.open(db) as store:
         names = [r[0] for r in store.db.execute("SELECT name FROM migrations")]
     assert len(names) == len(set(names)) > 0
+
+
+def test_a_hostile_answer_stays_text_in_the_grade_and_the_history(client: TestClient, db: Path) -> None:
+    q = _bank()[QID]
+    answer = f'{q.key_points[0]} <script>alert(1)</script> <img src=x onerror="alert(2)"> <a href="javascript:x">y</a>'
+    graded = _grade(client, QID, answer)
+    client.post("/practice/rate", data={**_fields(graded.text, "rate"), "rating": "3"})
+    history = client.get(f"/progress/{QID}")
+    for page in (graded.text, history.text):
+        assert "<script>alert" not in page and "<img" not in page and 'href="javascript:' not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
