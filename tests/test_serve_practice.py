@@ -434,3 +434,14 @@ def test_a_hostile_answer_stays_text_in_the_grade_and_the_history(client: TestCl
     for page in (graded.text, history.text):
         assert "<script>alert" not in page and "<img" not in page and 'href="javascript:' not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_grades_waiting_for_a_rating_are_bounded_oldest_out(db: Path) -> None:
+    app = create_app(ServeConfig(db=db))
+    app.state.practice = Desk("lexical", limit=2)
+    client = TestClient(app)
+    tokens = [_fields(_grade(client, QID, f"answer {n}").text, "rate") for n in range(3)]
+    oldest = client.post("/practice/rate", data={**tokens[0], "rating": "3"})
+    assert oldest.status_code == 409 and _history(db, QID) == []
+    newest = client.post("/practice/rate", data={**tokens[2], "rating": "3"}, follow_redirects=False)
+    assert newest.status_code == 303 and [r.answer for r in _history(db, QID)] == ["answer 2"]
