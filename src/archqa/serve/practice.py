@@ -109,6 +109,7 @@ class Desk:
             return self._session
 
     def grader_loaded(self, store: Store) -> bool:
+        """True once the grader is ready (the page says "Loading the grader…" until then)."""
         return self.session(store).grader_loaded
 
     def prepare(self, store: Store, question: Question) -> None:
@@ -144,6 +145,7 @@ class Desk:
         return token
 
     def peek(self, token: str) -> Pending | None:
+        """The grade under ``token``, left in place."""
         with self._lock:
             return self._pending.get(token)
 
@@ -165,6 +167,7 @@ class Desk:
                 self._done.popitem(last=False)
 
     def saved(self, token: str) -> str | None:
+        """What the rating under ``token`` saved ("Saved: good. Next review ..."), or None."""
         with self._lock:
             return self._done.get(token)
 
@@ -196,6 +199,7 @@ def desk(request: Request) -> Desk:
 
 
 def library(request: Request) -> Library:
+    """The app's view of the store and the bank."""
     lib = request.app.state.library
     assert isinstance(lib, Library)
     return lib
@@ -212,6 +216,7 @@ class Queue:
 
     @classmethod
     def of(cls, params: Any) -> Queue:
+        """The queue a query string or a form names (anything unknown falls back to the default)."""
         source = params.get("source") or BANK
         try:
             new = min(1000, max(0, int(params.get("new") or NEW_LIMIT)))
