@@ -126,6 +126,51 @@ def test_sarcasm_and_dismissal_count_as_negation() -> None:
     assert checks.negations("Whatever the load, keep a third of the fleet spare.") == []
 
 
+def test_a_span_that_dismisses_the_point_is_not_credit_for_it() -> None:
+    from archqa.practice.semantic import dismissed_questions, dismisses
+
+    # dismissal in many idioms; a negated dismissal is advice, not dismissal
+    for text, said in [
+        ("I'd steer clear of pinning reads to the primary.", "steer clear"),
+        ("Fencing tokens only add moving parts; leave them out.", "only add moving parts"),
+        ("Sharding by tenant is cargo cult here.", "cargo cult"),
+        ("Hard pass on a second region.", "hard pass"),
+        ("Jitter on the TTLs buys you nothing.", "buys you nothing"),
+        ("Drain connections before exit? Not worth it.", "not worth"),
+    ]:
+        assert checks.dismissal(text) == said, text
+    for text in ["Don't skip the fencing token.", "It is worth paying for a second region.", "Never bother users."]:
+        assert checks.dismissal(text) == "", text
+    # "leave them out" names nothing itself: the clause before it says what is left out
+    assert checks.dismissed_parts("Fencing tokens only add moving parts, so leave them out.").startswith("Fencing")
+    point = "Reject writes that carry an older fencing token than the storage has seen."
+    assert dismisses(point, "Checking a fencing token on every write is theatre.")
+    assert not dismisses(point, "The storage rejects a write whose fencing token is older than the last one seen.")
+    # the dismissal is about something else in the span: credit stands
+    assert not dismisses(point, "Reject writes with an older fencing token; a second lock service is overkill.")
+    # a question answered by a dismissal in the next sentence
+    asked = dismissed_questions("Fencing tokens checked by the storage? Overkill for us. Just use a lease.")
+    assert list(asked) == [0] and asked[0][1] == "overkill"
+    assert dismissed_questions("Why fencing tokens? Because a paused worker can wake up and write.") == {}
+
+
+def test_answers_that_dismiss_points_in_other_idioms_get_no_credit_for_them(grader) -> None:  # type: ignore[no-untyped-def]
+    points = [
+        "Reads go to the primary for a short window after the user's own write.",
+        "Track the commit LSN per user and read from replicas that have replayed past it.",
+    ]
+    dismissive = (
+        "Sending the user's reads back to the primary after they write is cargo cult; replicas are fine. "
+        "Tracking each user's commit LSN and comparing replica replay positions? Overkill for a profile page."
+    )
+    fair = (
+        "For a few seconds after a user saves, their reads go to the primary. After that we track their commit "
+        "LSN and pick a replica whose replay position has passed it."
+    )
+    assert [p.verdict for p in grader.grade(dismissive, points).points] == ["missing", "missing"]
+    assert [p.verdict for p in grader.grade(fair, points).points] == ["covered", "covered"]
+
+
 def test_a_span_that_rejects_the_point_is_not_credit_for_it() -> None:
     from archqa.practice.semantic import rejects
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from archqa.text import stem
+from archqa.text import STOPWORDS, stem
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?(?:-[A-Za-z0-9]+)*")
 
@@ -99,6 +99,12 @@ NEGATING_PHRASES = (
     "avoids",
     "skip",
     "forget about",
+    "steer clear of",
+    "stay away from",
+    "not worth",
+    "isn't worth",
+    "never worth",
+    "the wrong",
 )
 """Phrases that deny or reject what stands next to them ("use X instead of Y", "Y is overkill")."""
 _PHRASE_RE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in NEGATING_PHRASES) + r")\b", re.IGNORECASE)
@@ -252,7 +258,8 @@ def clauses(text: str) -> list[str]:
 
 _REJECTING = re.compile(
     r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|skip(?:ping)?|forget(?:ting)?\s+about|no\s+need\s+(?:for|to)|"
-    r"(?:do\s+not|don't)\s+bother\s+(?:with|to)|there's\s+no\s+point\s+(?:in|to))\s+",
+    r"(?:do\s+not|don't)\s+bother\s+(?:with|to)|there's\s+no\s+point\s+(?:in|to)|steer(?:ing)?\s+clear\s+of|"
+    r"stay(?:ing)?\s+away\s+from)\s+",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,;:.!?()]|\s(?:and|but|so|then|while|for|when|if|because|since)\s", re.IGNORECASE)
@@ -274,3 +281,53 @@ def rejected_parts(text: str) -> tuple[str, str]:
         pos = stop
     kept.append(text[pos:])
     return " ".join(kept), " ".join(rejected)
+
+
+_DISMISSAL = re.compile(
+    r"\b(?:"
+    # not worth it
+    r"not\s+worth|isn't\s+worth|wasn't\s+worth|never\s+worth|why\s+bother|(?:would|wo|do|did)n't\s+bother|"
+    r"(?:would|will|do)\s+not\s+bother|no\s+point\s+in|pointless|needless|unnecessary|not\s+needed|overkill|"
+    r"over\s+the\s+top|overblown|overrated|over-?engineer\w*|gold-?plat\w*|yak-?shav\w*|bike-?shed\w*|busywork|"
+    r"wasted\s+effort|(?:a\s+)?waste\s+of\s+(?:time|effort|money|cycles)|buys?\s+(?:you|us|them)\s+nothing|"
+    r"adds?\s+nothing|gains?\s+(?:you|us)\s+nothing|nothing\s+useful|(?:can|could)\s+(?:do|live)\s+without|"
+    r"a\s+luxury|nobody\s+needs|no\s+one\s+needs|(?:only|just)\s+adds?\s+(?:\w+\s+)?(?:moving\s+parts|complexity)|"
+    # refusing it
+    r"steer(?:ing)?\s+clear|stay(?:ing)?\s+away\s+from|hard\s+(?:no|pass)|(?:I'd|I\s+would|we'd|we\s+would)\s+pass\s+on|"
+    r"no\s+way\s+(?:I|we|would|I'd|we'd)|not\s+on\s+my\s+watch|no\s+chance|"
+    r"leave\s+(?:it|them|that|those|this)\s+out|(?:I'd|we'd|I\s+would|we\s+would)\s+(?:drop|remove|rip\s+out|ditch|skip)|"
+    r"rip\s+(?:it|that|them|this)\s+out|the\s+last\s+thing\s+(?:I|we|you)(?:'d|\s+would)|give\s+(?:\w+\s+){0,4}?a\s+miss|"
+    # scorn for it
+    r"cargo[-\s]cult\w*|voodoo|superstition|theat(?:re|er)|bureaucra\w+|paperwork|nonsense|snake\s+oil|"
+    r"a\s+trap|(?:a\s+)?non-?starter|paranoi\w+|scare\s+stor\w+|fuss(?:ing)?\s+over|purist|ideological|"
+    r"straitjacket|asking\s+for\s+trouble|nice\s+in\s+theory|sounds\s+nice,?\s+but|cute\s+trick|"
+    r"belt[-\s]and[-\s]braces|hair-?splitting|(?:^|[.!?]\s+)(?:nah|meh)\b"
+    r")",
+    re.IGNORECASE,
+)
+_NEGATOR_BEFORE = re.compile(r"\b(?:not|never|don't|do\s+not|no)\s+(?:\w+\s+){0,1}$", re.IGNORECASE)
+
+
+def dismissal(text: str) -> str:
+    """The first expression in ``text`` that dismisses what it names ("X isn't worth the trouble", "I'd steer
+    clear of X", "X is cargo cult", "hard pass on X"), or ""; one that is itself negated ("don't skip the
+    fencing token") does not count."""
+    for m in _DISMISSAL.finditer(text):
+        if not _NEGATOR_BEFORE.search(text[: m.start()]):
+            return " ".join(m.group().lower().strip(".!? ").split())
+    return ""
+
+
+def dismissed_parts(text: str) -> str:
+    """The clauses of ``text`` that dismiss what they name (see ``dismissal``); a clause that dismisses with
+    little else in it ("leave it out") takes the clause before it too, which names what "it" is."""
+    parts = clauses(text)
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if not dismissal(part):
+            continue
+        words = [w for w in re.findall(r"[a-z][\w'-]*", part.lower()) if w not in STOPWORDS]
+        if len(words) < 4 and i > 0:
+            out.append(parts[i - 1])
+        out.append(part)
+    return " ".join(out)

@@ -158,6 +158,48 @@ def rejects(point: str, span_text: str) -> str:
     return ""
 
 
+def dismisses(point: str, span_text: str) -> str:
+    """The expression by which ``span_text`` dismisses ``point`` ("sharding by tenant isn't worth the
+    trouble", "I'd steer clear of pinning reads to the primary"), or "": at least two of the point's terms
+    fall in a clause of the span that dismisses what it names, and the point does not use that expression
+    itself."""
+    part = checks.dismissed_parts(span_text)
+    if not part or checks.dismissal(point):
+        return ""
+    terms = set(grading_terms(point))
+    against = terms & set(grading_terms(part))
+    if len(against) >= min(2, len(terms)):
+        return checks.dismissal(part)
+    return ""
+
+
+def dismissed_questions(answer: str) -> dict[int, tuple[str, str]]:
+    """Sentences that ask about a technique only for the next sentence to dismiss it ("Vault-issued dynamic
+    credentials? Overkill for us."): each one's index, with its text and the dismissing expression."""
+    sents = sentences(answer)
+    out: dict[int, tuple[str, str]] = {}
+    for n, (a, b) in enumerate(zip(sents, sents[1:])):
+        if not a.text.rstrip().endswith("?"):
+            continue
+        head = checks.clauses(b.text)[:1]
+        said = checks.dismissal(head[0]) if head else ""
+        if not said and len(checks.tokens(b.text)) <= 12:
+            said = checks.dismissal(b.text)
+        if said:
+            out[n] = (a.text, said)
+    return out
+
+
+def _dismissed_by_next(point: str, support: Candidate, asked: dict[int, tuple[str, str]]) -> str:
+    terms = set(grading_terms(point))
+    for n in support.sentences:
+        if n in asked and not checks.dismissal(point):
+            text, said = asked[n]
+            if len(terms & set(grading_terms(text))) >= min(2, len(terms)):
+                return said
+    return ""
+
+
 TOP_SPANS = 2
 """Per key point, the spans closest to it by embedding (and term share) that the cross-encoder reads."""
 
@@ -335,14 +377,22 @@ class SemanticGrader(Grader):
                 why = "the answer speaks to the grader instead of answering"
             return Grade(self.name, tuple(PointGrade(p, 0.0, "missing", reason=why) for p in points))
         t = self.thresholds
+        asked = dismissed_questions(answer)
         out = []
         for point, sc in zip(points, self.scores(answer, points)):
             p = sc.probability
             denied = sc.denial is not None and sc.contradict >= t["contradict"] and sc.contradict > sc.entail
             refused = rejects(point, sc.support.span.text) if sc.support is not None else ""
+            dismissed = ""
+            if sc.support is not None and not refused:
+                dismissed = dismisses(point, sc.support.span.text) or _dismissed_by_next(point, sc.support, asked)
             if sc.support is not None and p >= t["covered"] and refused:
                 out.append(
                     PointGrade(point, p, "missing", sc.support.span.text, f"rejects the point: '{refused[:60]}'")
+                )
+            elif sc.support is not None and p >= t["covered"] and dismissed:
+                out.append(
+                    PointGrade(point, p, "missing", sc.support.span.text, f"dismisses the point: '{dismissed}'")
                 )
             elif sc.support is not None and p >= t["covered"]:
                 out.append(PointGrade(point, p, "covered", sc.support.span.text, f"makes the point (p={p:.2f})"))
