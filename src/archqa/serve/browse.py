@@ -8,16 +8,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from archqa.export.render import answer_body_html, esc, inline_html
-from archqa.serve.data import Library
+from archqa.serve.data import library
 from archqa.serve.templating import cached_page, page
 
 PAGE_SIZE = 50
-
-
-def library(request: Request) -> Library:
-    lib = request.app.state.library
-    assert isinstance(lib, Library)
-    return lib
 
 
 async def home(request: Request) -> Response:

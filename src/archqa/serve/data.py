@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
+
+from starlette.requests import Request
 
 from archqa.generate.bank import bundled_bank
 from archqa.importer.bank_index import bank_store
@@ -30,6 +33,10 @@ class Found:
     tools: list[Tool] = field(default_factory=list)
 
 
+CHECKPOINT_SECONDS = 1.0
+"""How often the app copies the store's write-ahead log back into the database."""
+
+
 class Library:
     """Read access to the store and the bank for the web app (writes go through the library's own modules)."""
 
@@ -39,17 +46,46 @@ class Library:
         self._refs: dict[str, dict[str, object]] = {}
         self._facets: tuple[tuple[int, ...], dict[str, list[tuple[str, int]]]] | None = None
         self._bank_root = str(bundled_bank().resolve())
+        self._checkpointer: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.write_lock = threading.Lock()
+        """Held around every write to the store: the worker threads take turns here instead of in SQLite's
+        busy handler, whose back-off sleeps (up to 100 ms a try) made the slowest rating wait almost a second."""
 
     def _shown(self, path: str) -> str:
         """A bank file's path as archqa shows it (``archqa/bank/FILE``), without touching the file system."""
         return "archqa/bank" + path[len(self._bank_root) :] if path.startswith(self._bank_root) else path
 
     def store(self) -> Store:
-        """This thread's connection to the local store."""
+        """This thread's connection to the local store.
+
+        Its commits never copy the write-ahead log back into the database (a checkpoint, with its fsyncs, took
+        a rating that happened to trigger it from 1 ms to tens): a background thread does that every second.
+        """
         s = getattr(self._local, "store", None)
         if s is None:
             s = self._local.store = Store.open(self.config.db)
+            s.db.execute("PRAGMA wal_autocheckpoint=0")
+            self._start_checkpoints()
         return s
+
+    def _start_checkpoints(self) -> None:
+        with self._start_lock:
+            if self._checkpointer is not None:
+                return
+            self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="archqa-checkpoint", daemon=True)
+            self._checkpointer.start()
+
+    def _checkpoint_loop(self) -> None:
+        import sqlite3
+
+        db = Store.open(self.config.db).db
+        while True:
+            time.sleep(CHECKPOINT_SECONDS)
+            try:
+                db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for, nor blocks, a writer
+            except sqlite3.Error:
+                pass
 
     def bank(self) -> Store:
         """This thread's connection to the bundled bank's index (built on first use)."""
@@ -160,6 +196,20 @@ class Library:
             except ValueError:
                 self._refs[key] = {}
         return self._refs[key]
+
+
+def library(request: Request) -> Library:
+    """The app's Library (``app.state.library``, set by ``create_app``)."""
+    lib = request.app.state.library
+    assert isinstance(lib, Library)
+    return lib
+
+
+def config_of(request: Request) -> ServeConfig:
+    """The app's ServeConfig (``app.state.config``)."""
+    config = request.app.state.config
+    assert isinstance(config, ServeConfig)
+    return config
 
 
 def _list(refs: dict[str, object], key: str) -> list[dict[str, object]]:

@@ -36,6 +36,7 @@ from archqa.generate import GeneratedSet, generate, load_bank
 from archqa.generate.select import bank_topics
 from archqa.model import CLUSTERS, Blueprint, cluster_of
 from archqa.serve.config import ServeConfig
+from archqa.serve.data import config_of
 from archqa.serve.security import csrf_protected
 from archqa.serve.templating import page
 from archqa.validate.engine import format_score
@@ -327,12 +328,6 @@ def app_state(request: Request, name: str, factory: Callable[[], T]) -> T:
 def sets(request: Request) -> Bounded[Cached]:
     """The app's cache of generated sets."""
     return app_state(request, "generated_sets", lambda: Bounded[Cached](CACHE_SIZE))
-
-
-def config_of(request: Request) -> ServeConfig:
-    config = request.app.state.config
-    assert isinstance(config, ServeConfig)
-    return config
 
 
 # -- downloads --------------------------------------------------------------

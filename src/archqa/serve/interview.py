@@ -32,7 +32,7 @@ from archqa.interview.report import render_report
 from archqa.model import Question
 from archqa.practice import DEFAULT_GRADER, graders
 from archqa.serve.config import ServeConfig
-from archqa.serve.data import Library
+from archqa.serve.data import config_of, library
 from archqa.serve.generate import Bounded, app_state
 from archqa.serve.security import csrf_protected
 from archqa.serve.templating import page
@@ -134,18 +134,6 @@ def sessions(request: Request) -> Sessions:
     return app_state(request, "interviews", Sessions)
 
 
-def _config(request: Request) -> ServeConfig:
-    config = request.app.state.config
-    assert isinstance(config, ServeConfig)
-    return config
-
-
-def _library(request: Request) -> Library:
-    lib = request.app.state.library
-    assert isinstance(lib, Library)
-    return lib
-
-
 def case_studies(questions: Sequence[Question]) -> list[tuple[str, list[Question]]]:
     """The case studies a mock can run on, by difficulty, each list by title."""
     out: dict[str, list[Question]] = {}
@@ -166,8 +154,8 @@ def grader_choices() -> list[tuple[str, str]]:
 def _start_page(
     request: Request, values: dict[str, str], *, status_code: int = 200, message: str = "", note: str = ""
 ) -> Response:
-    config = _config(request)
-    past = list_interviews(_library(request).store())[-10:][::-1]
+    config = config_of(request)
+    past = list_interviews(library(request).store())[-10:][::-1]
     return page(
         request,
         "interview.html",
@@ -228,7 +216,7 @@ def _start(request: Request, form: dict[str, str]) -> tuple[Session | None, str]
     store = sessions(request)
     try:
         iv = Interview.start(
-            store.questions(_config(request)),
+            store.questions(config_of(request)),
             prompt_id=prompt,
             kind=kind,  # type: ignore[arg-type]
             level=level,  # type: ignore[arg-type]
@@ -351,7 +339,7 @@ def _finish(request: Request, s: Session) -> None:
     s.card = s.iv.finish()
     s.phase = len(s.iv.plan.phases)
     if s.iv.transcript.turns:
-        s.saved = save_interview(_library(request).store(), s.iv.transcript, s.card)
+        s.saved = save_interview(library(request).store(), s.iv.transcript, s.card)
 
 
 @csrf_protected
@@ -407,7 +395,7 @@ def report(request: Request) -> Response:
     """The saved interview's report: the library's one-page HTML (offline, printable, no script)."""
     try:
         iid = int(request.path_params["iid"])
-        transcript, card = load_interview(_library(request).store(), iid)
+        transcript, card = load_interview(library(request).store(), iid)
     except (ValueError, ArchqaError):
         return page(
             request,

@@ -20,7 +20,8 @@ from archqa.practice import RATINGS, PracticeLog, practice_progress
 from archqa.practice.progress import UNKNOWN, VERDICT_MARKS, Cell, Progress
 from archqa.practice.schedule import StoredReview
 from archqa.practice.session import BANK
-from archqa.serve.practice import SOURCES, desk, find_question, library
+from archqa.serve.data import library
+from archqa.serve.practice import SOURCES, desk, find_question
 from archqa.serve.templating import page
 
 DAYS = 14
