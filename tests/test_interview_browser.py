@@ -17,13 +17,38 @@ from archqa.interview import Interview, save_interview
 from archqa.model import FollowUp, LevelSignals
 from archqa.store import Store
 from tests.conftest import make_set, run_cli
+from tests.serve_support import CHROMIUM
 from tests.test_export import hostile_set
-from tests.test_export_browser import BEACONS, CHROMIUM, _browse, _Recorder
+from tests.test_export_browser import BEACONS, _Recorder
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)"),
 ]
+
+
+def _browse(url: str, profile: Path) -> str:
+    """The page's DOM after Chromium loaded it (``--dump-dom``, a profile of its own)."""
+    assert CHROMIUM is not None
+    args = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--dump-dom",
+        url,
+    ]
+    try:
+        r = subprocess.run(args, capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("chromium did not finish loading the page: an imported alert() may have run and blocked it")
+    assert r.returncode == 0, r.stderr[-2000:]
+    return r.stdout
 
 
 def _serve(site: Path, page: str, profile: Path) -> tuple[list[str], str]:
