@@ -8,6 +8,7 @@ text the grader was not tuned on.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -258,6 +259,19 @@ def test_kappa() -> None:
     assert cohen_kappa(10, 0, 0, 10) == pytest.approx(1.0)
     assert cohen_kappa(5, 5, 5, 5) == pytest.approx(0.0)
     assert cohen_kappa(0, 0, 0, 0) is None
+
+
+def test_the_rejections_set_audits_from_the_command_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import run_cli
+
+    src = Path(__file__).resolve().parents[1] / "src/archqa/practice/calibration/new-forms/rejections.jsonl"
+    lines = src.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 48
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")  # two questions: a dismissal and a control each
+    r = run_cli("grade", "--audit", "--labels", str(sample))
+    assert r.returncode == 0, r.stderr
+    assert "4 answers" in r.stdout and "negated" in r.stdout and "paraphrase" in r.stdout
 
 
 # -- the gate -------------------------------------------------------------------

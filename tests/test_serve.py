@@ -47,6 +47,14 @@ def test_browse_filters_by_difficulty_topic_and_source_and_searches_ranked(clien
     assert _ids(imported_only.text) == []  # the temp store is empty; the bank is not "imported"
 
 
+def test_bank_sources_show_as_archqa_bank_whichever_install_built_the_index() -> None:
+    from archqa.importer.bank_index import bank_source
+
+    # the index is shared by installs of the same bank version: its paths may be another install's
+    assert bank_source("/opt/other-venv/lib/python3.12/site-packages/archqa/bank/data.md") == "archqa/bank/data.md"
+    assert bank_source("/work/clone/src/archqa/bank/quality.md") == "archqa/bank/quality.md"
+
+
 def test_htmx_requests_get_the_results_fragment_alone(client: TestClient) -> None:
     r = client.get("/questions", params={"q": "cache"}, headers={"HX-Request": "true"})
     assert r.text.lstrip().startswith('<section id="results"') and "<html" not in r.text

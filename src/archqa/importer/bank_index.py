@@ -41,9 +41,11 @@ def bank_store() -> Store:
 
 
 def bank_source(path: str) -> str:
-    """A bundled-bank file's path as archqa shows it: ``archqa/bank/FILE``."""
-    root = str(bundled_bank().resolve())
-    return "archqa/bank" + path[len(root) :] if path.startswith(root) else path
+    """A bundled-bank file's path as archqa shows it: ``archqa/bank/FILE``.
+
+    The index is shared by every install of the same bank version (it is named after the files' hash), so
+    the path it holds may be another install's: only the file's name counts (the bank is one folder)."""
+    return "archqa/bank/" + os.path.basename(path)
 
 
 def search_everywhere(

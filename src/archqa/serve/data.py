@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from archqa.generate.bank import bundled_bank
-from archqa.importer.bank_index import bank_store
+from archqa.importer.bank_index import bank_source, bank_store
 from archqa.model import BibEntry, GlossaryEntry, Question, Tool, split_refs
 from archqa.serve.config import ServeConfig
 from archqa.store.store import SearchHit, Store
@@ -45,16 +44,16 @@ class Library:
         self._local = threading.local()
         self._refs: dict[str, dict[str, object]] = {}
         self._facets: tuple[tuple[int, ...], dict[str, list[tuple[str, int]]]] | None = None
-        self._bank_root = str(bundled_bank().resolve())
         self._checkpointer: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self.write_lock = threading.Lock()
         """Held around every write to the store: the worker threads take turns here instead of in SQLite's
         busy handler, whose back-off sleeps (up to 100 ms a try) made the slowest rating wait almost a second."""
 
-    def _shown(self, path: str) -> str:
-        """A bank file's path as archqa shows it (``archqa/bank/FILE``), without touching the file system."""
-        return "archqa/bank" + path[len(self._bank_root) :] if path.startswith(self._bank_root) else path
+    @staticmethod
+    def _shown(path: str) -> str:
+        """A bank file's path as archqa shows it (``archqa/bank/FILE``; see ``bank_source``)."""
+        return bank_source(path)
 
     def store(self) -> Store:
         """This thread's connection to the local store.
