@@ -90,6 +90,7 @@ class Desk:
         self.limit = limit
         self._session: Session | None = None
         self._prepared = False
+        self._prepared_for: OrderedDict[tuple[str, tuple[str, ...]], None] = OrderedDict()
         self._grading = threading.Lock()
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, Pending] = OrderedDict()
@@ -122,10 +123,17 @@ class Desk:
         s = self.session(store)
         if self._prepared and not s.grader_loaded:
             return
+        key = (question.id, tuple(question.key_points))
+        if key in self._prepared_for:  # its key points are in the grader's cache already
+            return
         if self._grading.acquire(blocking=False):
             try:
                 s.prepare(question)
                 self._prepared = True
+                if s.grader_loaded:
+                    self._prepared_for[key] = None
+                    while len(self._prepared_for) > 4096:
+                        self._prepared_for.popitem(last=False)
             finally:
                 self._grading.release()
 
