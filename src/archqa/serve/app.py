@@ -18,7 +18,7 @@ from archqa.serve import assets, browse, generate, interview, practice, progress
 from archqa.serve.config import ServeConfig
 from archqa.serve.data import Library
 from archqa.serve.security import SecurityHeaders
-from archqa.serve.templating import page
+from archqa.serve.templating import error_page
 
 PAGE_MODULES = (assets, browse, practice, progress, generate, interview)
 """The modules whose ``ROUTES`` make up the app."""
@@ -43,15 +43,14 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return page(
-        request, "error.html", status_code=404, active="", message="There is no page here.", hint="Use the links above."
+    return error_page(
+        request, status_code=404, active="", message="There is no page here.", hint="Use the links above."
     )
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
-    return page(
+    return error_page(
         request,
-        "error.html",
         status_code=500,
         active="",
         message=f"Something failed: {exc}",

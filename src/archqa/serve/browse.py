@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from archqa.export.render import answer_body_html, esc, inline_html
 from archqa.serve.data import library
-from archqa.serve.templating import cached_page, page
+from archqa.serve.templating import cached_page, error_page
 
 PAGE_SIZE = 50
 
@@ -52,9 +52,8 @@ async def question(request: Request) -> Response:
     qid = request.path_params["qid"]
     found = library(request).find(qid)
     if found is None:
-        return page(
+        return error_page(
             request,
-            "error.html",
             status_code=404,
             active="browse",
             message=f"No question with id {qid!r}.",

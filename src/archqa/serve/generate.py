@@ -38,7 +38,7 @@ from archqa.model import CLUSTERS, Blueprint, cluster_of
 from archqa.serve.config import ServeConfig
 from archqa.serve.data import config_of
 from archqa.serve.security import csrf_protected
-from archqa.serve.templating import page
+from archqa.serve.templating import error_page, page
 from archqa.validate.engine import format_score
 
 CACHE_SIZE = 16
@@ -496,9 +496,8 @@ def download(request: Request) -> Response:
 
 
 def _plain_error(request: Request, message: str, status: int) -> Response:
-    return page(
+    return error_page(
         request,
-        "error.html",
         status_code=status,
         active="generate",
         message=message,

@@ -35,7 +35,7 @@ from archqa.serve.config import ServeConfig
 from archqa.serve.data import config_of, library
 from archqa.serve.generate import Bounded, app_state
 from archqa.serve.security import csrf_protected
-from archqa.serve.templating import page
+from archqa.serve.templating import error_page, page
 
 MAX_SESSIONS = 32
 """How many interviews the app keeps in memory (running or just finished); the least recently used leaves."""
@@ -397,9 +397,8 @@ def report(request: Request) -> Response:
         iid = int(request.path_params["iid"])
         transcript, card = load_interview(library(request).store(), iid)
     except (ValueError, ArchqaError):
-        return page(
+        return error_page(
             request,
-            "error.html",
             status_code=404,
             active="interview",
             message=f"No saved interview {request.path_params['iid']!r}.",

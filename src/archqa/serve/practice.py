@@ -49,7 +49,7 @@ from archqa.practice.session import BANK, STORE
 from archqa.practice.spans import MAX_ANSWER_CHARS
 from archqa.serve.data import Library, library
 from archqa.serve.security import csrf_protected
-from archqa.serve.templating import page
+from archqa.serve.templating import error_page, page
 from archqa.store import Store
 
 SOURCES = (BANK, STORE)
@@ -312,9 +312,8 @@ def practice(request: Request) -> Response:
     if qid:
         question = find_question(request, qid, queue.source)
         if question is None:
-            return page(
+            return error_page(
                 request,
-                "error.html",
                 status_code=404,
                 active="practice",
                 message=f"No question with id {qid!r}.",
@@ -398,9 +397,8 @@ def _grade(request: Request, form: FormData) -> Response:
         shown = time.time()
     question = find_question(request, qid, queue.source)
     if question is None:
-        return page(
+        return error_page(
             request,
-            "error.html",
             status_code=404,
             active="practice",
             message=f"No question with id {qid!r}.",
@@ -493,9 +491,8 @@ def _rate(request: Request, form: FormData) -> Response:
         return RedirectResponse(_next_url(None, form, token), status_code=303)
     pending = d.peek(token)
     if pending is None:
-        return page(
+        return error_page(
             request,
-            "error.html",
             status_code=409,
             active="practice",
             message="This answer is no longer waiting for a rating: nothing was saved.",
@@ -511,9 +508,8 @@ def _rate(request: Request, form: FormData) -> Response:
         flips = [n for n, c in enumerate(base.covered, 1) if (n in chosen) != c]
         confirmation = base.flip(flips)
     except ConfigError as exc:
-        return page(
+        return error_page(
             request,
-            "error.html",
             status_code=400,
             active="practice",
             message=f"The rating was not saved: {exc}.",

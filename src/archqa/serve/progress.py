@@ -22,7 +22,7 @@ from archqa.practice.schedule import StoredReview
 from archqa.practice.session import BANK
 from archqa.serve.data import library
 from archqa.serve.practice import SOURCES, desk, find_question
-from archqa.serve.templating import page
+from archqa.serve.templating import error_page, page
 
 DAYS = 14
 """Days of reviews shown, today last (as `archqa progress --days` defaults to)."""
@@ -131,9 +131,8 @@ def history(request: Request) -> Response:
     question = find_question(request, qid)
     reviews = PracticeLog(library(request).store()).history(qid)
     if question is None and not reviews:
-        return page(
+        return error_page(
             request,
-            "error.html",
             status_code=404,
             active="progress",
             message=f"No question with id {qid!r} and no answers saved for it.",

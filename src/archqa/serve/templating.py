@@ -105,6 +105,11 @@ def page(
     return HTMLResponse(body.replace(TOKEN_SLOT, csrf_token(request)), status_code=status_code)
 
 
+def error_page(request: Request, *, status_code: int, active: str, message: str, hint: str) -> HTMLResponse:
+    """The error page: what went wrong and what to do about it, under the navigation tab ``active``."""
+    return page(request, "error.html", status_code=status_code, active=active, message=message, hint=hint)
+
+
 async def cached_page(
     request: Request, template: str, cache_key: Hashable, build: Callable[[], dict[str, Any]], status_code: int = 200
 ) -> HTMLResponse:
