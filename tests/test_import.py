@@ -379,6 +379,7 @@ def test_schema_is_exactly_the_migrated_one(tmp_path: Path) -> None:
         "0005_title_terms",
         "0006_review_points",
         "0007_interviews",
+        "0008_team",
     ]
     assert fts_config.get("automerge") == 16
 

@@ -206,7 +206,7 @@ def test_due_questions_come_first_and_the_daily_new_limit_holds(set_file: Path) 
 
 def test_filters_and_limit(set_file: Path) -> None:
     r = _practice(str(set_file), "--topic", "data", stdin="")
-    assert "set.md: 2 questions" in r.stdout.replace(str(set_file), "set.md")
+    assert "set.md: 2 questions" in " ".join(r.stdout.replace(str(set_file), "set.md").split())  # wrapped to width
     assert _items(r.stdout) == ["[1/2] new · Data Architecture · Advanced"]
     r = _practice(str(set_file), "--difficulty", "intermediate", "--difficulty", "foundational", stdin="")
     assert ": 3 questions;" in r.stdout

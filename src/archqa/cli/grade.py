@@ -172,7 +172,7 @@ def _audit(
 
         with Store.open(db) as store:
             rows = PracticeLog(store).point_judgements(None if name == "all" else name)
-            where = str(store.path)
+            where = store.location
         pairs = [(r.user_covered, r.grader_verdict == "covered") for r in rows]
         report = audit_judgements(pairs, name, f"your confirmed verdicts in {where}")
     else:

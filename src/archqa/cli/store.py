@@ -12,13 +12,30 @@ import click
 
 from archqa.cli.common import echo, handle_errors
 
+
+class StoreLocation(click.ParamType):
+    """A store file's path, or a ``postgresql://`` URL (kept as text) for a store on a PostgreSQL server."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path | str:
+        if isinstance(value, Path):
+            return value
+        text = str(value)
+        if text.startswith(("postgresql://", "postgres://")):
+            return text
+        if Path(text).is_dir():
+            self.fail(f"{text!r} is a folder; pass the store's file (e.g. {Path(text) / 'archqa.db'})", param, ctx)
+        return Path(text)
+
+
 db_option = click.option(
     "--db",
     "db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=StoreLocation(),
     default=None,
     envvar="ARCHQA_DB",
-    help="Store file [env ARCHQA_DB; default ~/.local/share/archqa/archqa.db].",
+    help="Store file, or a postgresql:// URL [env ARCHQA_DB; default ~/.local/share/archqa/archqa.db].",
 )
 format_option = click.option(
     "--format",

@@ -8,16 +8,18 @@ from archqa.interview.model import InterviewSummary, Scorecard, Transcript
 from archqa.store import Store
 
 
-def save_interview(store: Store, transcript: Transcript, card: Scorecard) -> int:
-    """Store ``transcript`` and ``card``; return the interview's id."""
+def save_interview(store: Store, transcript: Transcript, card: Scorecard, *, user_id: int = 0) -> int:
+    """Store ``transcript`` and ``card`` as an interview of ``user_id`` (0: the local store's one person); return
+    the interview's id."""
     plan = transcript.plan
     db = store.db
     db.execute("BEGIN IMMEDIATE")
     try:
         cur = db.execute(
-            "INSERT INTO interviews (question_id, started_at, level, minutes, transcript, scorecard) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO interviews (user_id, question_id, started_at, level, minutes, transcript, scorecard) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
+                user_id,
                 plan.question_ids[0],
                 transcript.started_at,
                 plan.level,
@@ -26,30 +28,36 @@ def save_interview(store: Store, transcript: Transcript, card: Scorecard) -> int
                 card.model_dump_json(),
             ),
         )
+        new_id = cur.lastrowid
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    assert cur.lastrowid is not None
-    return int(cur.lastrowid)
+    assert new_id is not None
+    return int(new_id)
 
 
-def load_interview(store: Store, interview_id: int) -> tuple[Transcript, Scorecard]:
-    """The transcript and scorecard saved as ``interview_id``; ConfigError names the way to list them."""
-    row = store.db.execute("SELECT transcript, scorecard FROM interviews WHERE id=?", (interview_id,)).fetchone()
+def load_interview(store: Store, interview_id: int, *, user_id: int = 0) -> tuple[Transcript, Scorecard]:
+    """The transcript and scorecard of ``user_id``'s interview ``interview_id``; ConfigError names the way to list
+    them (another person's interview is not found, the same as one that does not exist)."""
+    row = store.db.execute(
+        "SELECT transcript, scorecard FROM interviews WHERE id=? AND user_id=?", (interview_id, user_id)
+    ).fetchone()
     if row is None:
         raise ConfigError(
-            f"--report {interview_id}: no saved interview has this id in {store.path}; "
+            f"--report {interview_id}: no saved interview has this id in {store.location}; "
             "list them with `archqa interview --list`"
         )
     return Transcript.model_validate_json(row[0]), Scorecard.model_validate_json(row[1])
 
 
-def list_interviews(store: Store) -> list[InterviewSummary]:
-    """Every saved interview, oldest first."""
+def list_interviews(store: Store, *, user_id: int = 0) -> list[InterviewSummary]:
+    """Every saved interview of ``user_id``, oldest first."""
     out = []
     for iid, qid, started, level, minutes, transcript, card in store.db.execute(
-        "SELECT id, question_id, started_at, level, minutes, transcript, scorecard FROM interviews ORDER BY id"
+        "SELECT id, question_id, started_at, level, minutes, transcript, scorecard FROM interviews"
+        " WHERE user_id=? ORDER BY id",
+        (user_id,),
     ):
         t = Transcript.model_validate_json(transcript)
         s = Scorecard.model_validate_json(card)

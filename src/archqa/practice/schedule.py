@@ -147,16 +147,26 @@ class PointJudgement:
 
 
 class PracticeLog:
-    """FSRS cards and reviews in a store. ``scheduler`` defaults to FSRS's parameters (90 % desired retention)."""
+    """One person's FSRS cards and reviews in a store. ``scheduler`` defaults to FSRS's parameters (90 % desired
+    retention). ``user_id`` is whose they are: 0, the one person of a local store, or an account on a team server;
+    every read and write here sees that person's rows only."""
 
-    def __init__(self, store: Store, scheduler: fsrs.Scheduler | None = None) -> None:
+    def __init__(self, store: Store, scheduler: fsrs.Scheduler | None = None, *, user_id: int = 0) -> None:
         self.store = store
         self.db = store.db
         self.scheduler = scheduler or fsrs.Scheduler()
+        self.user_id = user_id
+
+    @property
+    def _for_update(self) -> str:
+        """Row lock for the card a review rewrites (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the file)."""
+        return " FOR UPDATE" if self.store.dialect == "postgresql" else ""
 
     # -- reading ---------------------------------------------------------
     def card(self, question_id: str) -> fsrs.Card | None:
-        row = self.db.execute("SELECT card FROM cards WHERE question_id=?", (question_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT card FROM cards WHERE user_id=? AND question_id=?", (self.user_id, question_id)
+        ).fetchone()
         return fsrs.Card.from_dict(json.loads(row[0])) if row else None
 
     def due_times(self, question_ids: Iterable[str]) -> dict[str, datetime]:
@@ -166,14 +176,16 @@ class PracticeLog:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT question_id, due FROM cards WHERE question_id IN ({marks})"
-            for qid, due in self.db.execute(sql, chunk):
+            sql = f"SELECT question_id, due FROM cards WHERE user_id=? AND question_id IN ({marks})"
+            for qid, due in self.db.execute(sql, [self.user_id, *chunk]):
                 out[qid] = parse_stamp(due)
         return out
 
     def introduced_since(self, since: datetime) -> int:
         """How many questions were reviewed for the first time at or after ``since``."""
-        row = self.db.execute("SELECT count(*) FROM cards WHERE introduced_at >= ?", (stamp(since),)).fetchone()
+        row = self.db.execute(
+            "SELECT count(*) FROM cards WHERE user_id=? AND introduced_at >= ?", (self.user_id, stamp(since))
+        ).fetchone()
         return int(row[0])
 
     def introduced_today(self, now: datetime | None = None) -> int:
@@ -182,7 +194,7 @@ class PracticeLog:
 
     def history(self, question_id: str) -> list[StoredReview]:
         """Every stored review of a question, oldest first, with its key points."""
-        return self._reviews("WHERE r.question_id=?", (question_id,))
+        return self._reviews("AND r.question_id=?", (question_id,))
 
     def point_judgements(self, grader: str | None = None) -> list[PointJudgement]:
         """Every key point the user confirmed or flipped, with the grader's verdict on it, oldest review first.
@@ -193,12 +205,12 @@ class PracticeLog:
         sql = (
             "SELECT r.id, r.question_id, r.reviewed_at, r.grader, r.answer, p.point, p.verdict, p.score,"
             " p.evidence, p.reason, p.user_covered FROM review_points p JOIN reviews r ON r.id = p.review_id"
-            " WHERE p.user_covered IS NOT NULL"
+            " WHERE r.user_id = ? AND p.user_covered IS NOT NULL"
         )
-        args: tuple[str, ...] = ()
+        args: tuple[object, ...] = (self.user_id,)
         if grader is not None:
             sql += " AND r.grader = ?"
-            args = (grader,)
+            args = (self.user_id, grader)
         sql += " ORDER BY r.reviewed_at, r.id, p.ord"
         return [
             PointJudgement(
@@ -221,13 +233,13 @@ class PracticeLog:
         """Every stored review (at or after ``since``), oldest first, with its key points."""
         if since is None:
             return self._reviews("", ())
-        return self._reviews("WHERE r.reviewed_at >= ?", (stamp(since),))
+        return self._reviews("AND r.reviewed_at >= ?", (stamp(since),))
 
     def _reviews(self, where: str, args: tuple[str, ...]) -> list[StoredReview]:
         cur = self.db.execute(
             "SELECT r.id, r.question_id, r.reviewed_at, r.rating, r.suggested, r.grade, r.confirmed, r.grader,"
-            f" r.answer, r.duration_ms, r.due FROM reviews r {where} ORDER BY r.reviewed_at, r.id",
-            args,
+            f" r.answer, r.duration_ms, r.due FROM reviews r WHERE r.user_id = ? {where} ORDER BY r.reviewed_at, r.id",
+            (self.user_id, *args),
         )
         rows = cur.fetchall()
         points: dict[int, list[ReviewPoint]] = {}
@@ -297,7 +309,10 @@ class PracticeLog:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            row = db.execute("SELECT card FROM cards WHERE question_id=?", (question_id,)).fetchone()
+            row = db.execute(
+                "SELECT card FROM cards WHERE user_id=? AND question_id=?" + self._for_update,
+                (self.user_id, question_id),
+            ).fetchone()
             first = row is None
             if first:
                 card = fsrs.Card(card_id=_card_id(question_id), due=at)
@@ -309,18 +324,19 @@ class PracticeLog:
             due = card.due.astimezone(UTC)
             if first:
                 db.execute(
-                    "INSERT INTO cards (question_id, card, due, introduced_at) VALUES (?,?,?,?)",
-                    (question_id, json.dumps(card.to_dict()), stamp(due), stamp(at)),
+                    "INSERT INTO cards (user_id, question_id, card, due, introduced_at) VALUES (?,?,?,?,?)",
+                    (self.user_id, question_id, json.dumps(card.to_dict()), stamp(due), stamp(at)),
                 )
             else:
                 db.execute(
-                    "UPDATE cards SET card=?, due=? WHERE question_id=?",
-                    (json.dumps(card.to_dict()), stamp(due), question_id),
+                    "UPDATE cards SET card=?, due=? WHERE user_id=? AND question_id=?",
+                    (json.dumps(card.to_dict()), stamp(due), self.user_id, question_id),
                 )
             cur = db.execute(
-                "INSERT INTO reviews (question_id, reviewed_at, rating, suggested, grade, confirmed, grader, answer,"
-                " duration_ms, due) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO reviews (user_id, question_id, reviewed_at, rating, suggested, grade, confirmed, grader,"
+                " answer, duration_ms, due) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
+                    self.user_id,
                     question_id,
                     stamp(at),
                     rating,
@@ -365,17 +381,19 @@ class PracticeLog:
         """
         at = now or utcnow()
         one = self.db.execute
-        total, recalled = one("SELECT count(*), coalesce(sum(rating > 1), 0) FROM reviews").fetchone()
+        me = self.user_id
+        recall = "coalesce(sum(CASE WHEN rating > 1 THEN 1 ELSE 0 END), 0)"
+        total, recalled = one(f"SELECT count(*), {recall} FROM reviews WHERE user_id=?", (me,)).fetchone()
         since = stamp(at - timedelta(days=30))
         total30, recalled30 = one(
-            "SELECT count(*), coalesce(sum(rating > 1), 0) FROM reviews WHERE reviewed_at >= ?", (since,)
+            f"SELECT count(*), {recall} FROM reviews WHERE user_id=? AND reviewed_at >= ?", (me, since)
         ).fetchone()
-        cards = one("SELECT count(*) FROM cards").fetchone()[0]
-        due_now = one("SELECT count(*) FROM cards WHERE due <= ?", (stamp(at),)).fetchone()[0]
+        cards = one("SELECT count(*) FROM cards WHERE user_id=?", (me,)).fetchone()[0]
+        due_now = one("SELECT count(*) FROM cards WHERE user_id=? AND due <= ?", (me, stamp(at))).fetchone()[0]
         today = local_midnight(at)
         counts: dict[date, int] = {(today + timedelta(days=d)).date(): 0 for d in range(days)}
         end = local_midnight(at, days)
-        for (due,) in one("SELECT due FROM cards WHERE due < ?", (stamp(end),)):
+        for (due,) in one("SELECT due FROM cards WHERE user_id=? AND due < ?", (me, stamp(end))):
             day = max(parse_stamp(due).astimezone(today.tzinfo).date(), today.date())
             if day in counts:
                 counts[day] += 1
@@ -388,7 +406,10 @@ class PracticeLog:
             "due_now": due_now,
             "due_by_day": [{"date": d.isoformat(), "due": n} for d, n in counts.items()],
             "ratings": {
-                RATINGS[r]: n for r, n in one("SELECT rating, count(*) FROM reviews GROUP BY rating ORDER BY rating")
+                RATINGS[r]: n
+                for r, n in one(
+                    "SELECT rating, count(*) FROM reviews WHERE user_id=? GROUP BY rating ORDER BY rating", (me,)
+                )
             },
         }
 

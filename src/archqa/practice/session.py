@@ -90,7 +90,7 @@ def _store_questions(db: str | Path | None) -> list[PracticeQuestion]:
     with Store.open(db) as store:
         for _qid, cluster, _topic, _difficulty, data, _path in store.iter_questions():
             out.append(PracticeQuestion(Question.model_validate_json(data), cluster))
-        where = store.path
+        where = store.location
     if not out:
         raise InputError(str(where), None, "the store has no questions", "import some with `archqa import PATH`")
     return out

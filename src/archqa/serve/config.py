@@ -14,14 +14,15 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 class ServeConfig(BaseModel):
     """Where the app keeps its data and whom it answers.
 
-    ``db`` is the local store (None: the default store, ``ARCHQA_DB`` or the XDG data folder); ``bank`` a bank
+    ``db`` is the store: a SQLite file (None: the default store, ``ARCHQA_DB`` or the XDG data folder) or a
+    ``postgresql://`` URL; ``bank`` a bank
     folder instead of the bundled one. ``allowed_hosts`` are the Host headers the app answers to: the loopback
     names unless the server listens on another address, which defends against DNS rebinding.
     """
 
     model_config = ConfigDict(frozen=True)
 
-    db: Path | None = None
+    db: Path | str | None = None
     bank: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8765, ge=0, le=65535)

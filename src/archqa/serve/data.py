@@ -64,8 +64,9 @@ class Library:
         s = getattr(self._local, "store", None)
         if s is None:
             s = self._local.store = Store.open(self.config.db)
-            s.db.execute("PRAGMA wal_autocheckpoint=0")
-            self._start_checkpoints()
+            if not s.is_postgres:
+                s.db.execute("PRAGMA wal_autocheckpoint=0")
+                self._start_checkpoints()
         return s
 
     def _start_checkpoints(self) -> None:
@@ -173,7 +174,7 @@ class Library:
                 topics[topic] = topics.get(topic, 0) + n
             for level, n in store.db.execute("SELECT difficulty, count(*) FROM questions GROUP BY difficulty"):
                 levels[level or "Unrated"] = levels.get(level or "Unrated", 0) + n
-            tag_sql = "SELECT value, count(*) FROM questions, json_each(questions.tags) GROUP BY 1"
+            tag_sql = f"SELECT value, count(*) FROM questions, {store.json_values('questions.tags')} GROUP BY 1"
             for tag, n in store.db.execute(tag_sql):
                 tags[tag] = tags.get(tag, 0) + n
         bank_n = self.bank().db.execute("SELECT count(*) FROM questions").fetchone()[0]

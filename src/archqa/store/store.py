@@ -8,14 +8,22 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from archqa.errors import ConfigError, StoreError
 from archqa.model import Question
+from archqa.store.db import Database, PostgresDatabase, database_errors, is_postgres_url, redact
 from archqa.store.migrations import migrate
-from archqa.text import STOPWORDS, similar_pairs, terms
+from archqa.store.records import (
+    DuplicatePair,
+    PreparedRow,
+    SearchHit,
+    StoredQuestion,
+    normalize_title,
+    title_terms,
+)
+from archqa.text import STOPWORDS, similar_pairs
 
 
 def default_db_path() -> Path:
@@ -26,72 +34,13 @@ def default_db_path() -> Path:
     return Path(base) / "archqa" / "archqa.db"
 
 
-@dataclass
-class StoredQuestion:
-    """A question ready for the store, with its classification and flags."""
-
-    question: Question
-    cluster: str
-    cluster_confidence: float
-    cluster_reason: str
-    difficulty_confidence: float
-    difficulty_reason: str
-    flags: list[str] = field(default_factory=list)
-
-
-PreparedRow = tuple[str, int, int, str, str, str, float, str, str, float, str, str, str, str, str, str, str, str, str]
-"""A question as ``Store.prepare`` makes it: id, number, line, title, topic, cluster, cluster confidence and
-reason, difficulty, its confidence and reason, tags JSON, flags JSON, normalized title, question JSON, the
-title's terms for near-duplicate linking (space-separated), then the full-text body, topic and tags."""
-
-
-@dataclass
-class SearchHit:
-    """One search result."""
-
-    id: str
-    title: str
-    topic: str
-    difficulty: str
-    source: str
-    line: int
-    score: float
-    snippet: str
-
-
-@dataclass
-class DuplicatePair:
-    """Two linked questions: kind ('exact' or 'near'), similarity, and (id, title, source path, line) of each."""
-
-    kind: str
-    similarity: float
-    a: tuple[str, str, str, int]
-    b: tuple[str, str, str, int]
-
-
-_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]++\b")
-
-
-def title_terms(title: str) -> frozenset[str]:
-    """A title's stemmed content words for near-duplicate linking, acronyms kept whole: 'HTTPS' and 'HTTP' are
-    different protocols, not a plural."""
-    acronyms = {a.lower() for a in _ACRONYM.findall(title)}
-    if not acronyms:
-        return terms(title)
-    rest = _ACRONYM.sub(" ", title)
-    return terms(rest) | frozenset(acronyms)
-
-
-def normalize_title(title: str) -> str:
-    """Lowercase words only: the key for exact duplicates."""
-    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
-
-
-def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
-    """A SQLite error as a StoreError that says what happened to the store at ``path`` and what to do."""
-    msg = str(exc)
+def store_error(path: Path | str, exc: BaseException) -> StoreError:
+    """A database error as a StoreError that says what happened to the store at ``path`` and what to do."""
+    msg = str(exc).strip()
     low = msg.lower()
     where = f"{path}: "
+    if is_postgres_url(str(path)) or str(path).startswith("postgresql:"):
+        return StoreError(f"{where}the PostgreSQL store failed ({msg}); check that the server is up and the URL right")
     if "readonly" in low or "read-only" in low:
         text = "the store is read-only", "make the file and its folder writable, or pass another --db (ARCHQA_DB)"
     elif "full" in low:
@@ -108,18 +57,27 @@ def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
 
 
 class Store:
-    """A SQLite store of imported questions. Open with ``Store.open(path)``; use as a context manager.
+    """A store of imported questions and practice: a SQLite file, or a PostgreSQL database for a team server.
+    Open with ``Store.open(path_or_url)``; use as a context manager.
 
-    Any SQLite error inside the ``with`` block leaves it as a StoreError naming the file and the fix
+    Any database error inside the ``with`` block leaves it as a StoreError naming the store and the fix
     (each write is one transaction, rolled back on error, so nothing is left half-written).
     """
 
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, db: Database, path: Path, location: str | None = None) -> None:
         self.db = db
         self.path = path
+        self.dialect = "sqlite" if isinstance(db, sqlite3.Connection) else "postgresql"
+        self.location = location or str(path)
+        """Where the store is, for messages: the file, or the PostgreSQL URL without its password."""
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Store:
+        """The store at ``path`` (a SQLite file, created with its folder) or a ``postgresql://`` URL, migrated."""
+        if path is None and is_postgres_url(os.environ.get("ARCHQA_DB")):
+            path = os.environ["ARCHQA_DB"]
+        if is_postgres_url(path):
+            return cls._open_postgres(str(path))
         p = Path(path) if path is not None else default_db_path()
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
@@ -134,10 +92,32 @@ class Store:
             raise ConfigError(f"{p}: cannot create the store ({exc.strerror}); pass --db or set ARCHQA_DB") from None
         return cls(db, p)
 
+    @classmethod
+    def _open_postgres(cls, url: str) -> Store:
+        shown = redact(url)
+        errors = database_errors()
+        try:
+            db = PostgresDatabase(url)
+        except errors as exc:
+            raise StoreError(
+                f"{shown}: cannot connect to PostgreSQL ({str(exc).strip()}); check that the server is running and"
+                " the URL's host, port, user, password and database"
+            ) from None
+        try:
+            migrate(db)
+        except errors as exc:
+            db.close()
+            raise store_error(shown, exc) from None
+        return cls(db, Path(shown), shown)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
     def close(self) -> None:
         try:
             self.db.close()
-        except sqlite3.Error:
+        except database_errors():
             pass
 
     def __enter__(self) -> Store:
@@ -145,8 +125,8 @@ class Store:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         self.close()
-        if isinstance(exc, sqlite3.Error):
-            raise store_error(self.path, exc) from None
+        if exc is not None and isinstance(exc, database_errors()):
+            raise store_error(self.location, exc) from None
 
     # -- writing ---------------------------------------------------------
     @contextmanager
@@ -157,6 +137,9 @@ class Store:
         fsyncs) every 64 MB instead of every 4 MB, and once more at the end; a larger
         page cache keeps the full-text segments being merged in memory.
         """
+        if self.is_postgres:
+            yield
+            return
         db = self.db
         db.execute("PRAGMA wal_autocheckpoint=16384")
         db.execute("PRAGMA cache_size=-65536")
@@ -233,6 +216,8 @@ class Store:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
+            if self.is_postgres:  # one writer at a time picks new rowids and question ids, as in SQLite
+                db.execute("LOCK TABLE questions IN SHARE ROW EXCLUSIVE MODE")
             row = db.execute("SELECT id FROM sources WHERE path=?", (path,)).fetchone()
             if row:
                 self._delete_source(row[0])
@@ -293,7 +278,7 @@ class Store:
         if self.db.in_transaction:
             try:
                 self.db.execute("ROLLBACK")
-            except sqlite3.Error:
+            except database_errors():
                 pass
 
     def _delete_source(self, source_id: int) -> None:
@@ -343,7 +328,12 @@ class Store:
         near -= sum(1 for link in dropped if link[2] == "near")
         self.db.execute("BEGIN IMMEDIATE")
         self.db.execute("DELETE FROM duplicates")
-        self.db.executemany("INSERT OR IGNORE INTO duplicates VALUES (?,?,?,?)", links)
+        self.db.executemany(
+            "INSERT INTO duplicates VALUES (?,?,?,?) ON CONFLICT DO NOTHING"
+            if self.is_postgres
+            else "INSERT OR IGNORE INTO duplicates VALUES (?,?,?,?)",
+            links,
+        )
         self.db.execute("COMMIT")
         return exact, near
 
@@ -373,7 +363,7 @@ class Store:
     def duplicate_pairs(self, sources: Sequence[str] | None = None, limit: int = -1) -> list[DuplicatePair]:
         """Linked duplicates, near ones first (most similar first), then exact; only links touching ``sources``
         when given."""
-        where, args = "1", []
+        where, args = "TRUE", []
         if sources is not None:
             marks = ",".join("?" * len(sources))
             where = f"(sa.path IN ({marks}) OR sb.path IN ({marks}))"
@@ -383,7 +373,7 @@ class Store:
             " FROM duplicates d JOIN questions qa ON qa.id = d.a JOIN sources sa ON sa.id = qa.source_id"
             " JOIN questions qb ON qb.id = d.b JOIN sources sb ON sb.id = qb.source_id"
             f" WHERE {where} ORDER BY d.kind = 'exact', d.similarity DESC, sa.path, qa.line LIMIT ?",
-            [*args, limit],
+            [*args, self._limit(limit)],
         ).fetchall()
         return [DuplicatePair(r[0], r[1], (r[2], r[3], r[4], r[5]), (r[6], r[7], r[8], r[9])) for r in rows]
 
@@ -423,12 +413,24 @@ class Store:
             where.append("lower(q.difficulty) = ?")
             args.append(difficulty.lower())
         if tag:
-            where.append("EXISTS (SELECT 1 FROM json_each(q.tags) WHERE lower(value) = ?)")
+            where.append(f"EXISTS (SELECT 1 FROM {self.json_values('q.tags')} WHERE lower(value) = ?)")
             args.append(tag.lower())
         if source:
             where.append("s.path LIKE ?")
             args.append(f"%{source}%")
-        return (" AND ".join(where) or "1"), args
+        return (" AND ".join(where) or "TRUE"), args
+
+    def json_values(self, column: str) -> str:
+        """A table expression of the values of a JSON array column, each as ``value``, in either database."""
+        if self.is_postgres:
+            return f"json_array_elements_text({column}::json) AS j(value)"
+        return f"json_each({column})"
+
+    def _limit(self, limit: int) -> int | None:
+        """A LIMIT parameter: a negative ``limit`` means none (SQLite's -1, PostgreSQL's NULL)."""
+        if limit >= 0:
+            return limit
+        return None if self.is_postgres else -1
 
     def search(
         self,
@@ -450,8 +452,10 @@ class Store:
         words = content or words
         if not words:
             return []
-        match = (" OR " if any_words else " ").join(f'"{w}"' for w in words)
         where, args = self._filters(topic, difficulty, tag, source)
+        if self.is_postgres:
+            return self._search_postgres(words, any_words, where, args, limit)
+        match = (" OR " if any_words else " ").join(f'"{w}"' for w in words)
         rank = "bm25(questions_fts, 5.0, 1.0, 2.0, 2.0)"
         if not args:
             # No filters: rank inside the FTS table alone, then fetch details and snippets for the top rows only.
@@ -493,6 +497,29 @@ class Store:
         rows = self.db.execute(sql, [match, *args, limit]).fetchall()
         return [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], -r[6], r[7]) for r in rows]
 
+    # ts_rank's weights for labels D, C, B, A: body 1, topic and tags 2, title 5, as in the SQLite bm25 call.
+    _PG_WEIGHTS = "'{0.2, 0.4, 0.4, 1.0}'"
+
+    def _search_postgres(
+        self, words: list[str], any_words: bool, where: str, args: list[object], limit: int
+    ) -> list[SearchHit]:
+        """Ranked search on PostgreSQL: each word as an English-stemmed tsquery term, all or any of them."""
+        terms_ = [re.sub(r"[^\w]", "", w) for w in words]
+        tsquery = (" | " if any_words else " & ").join(f"'{t}'" for t in terms_ if t)
+        if not tsquery:
+            return []
+        sql = (
+            "WITH qq AS (SELECT to_tsquery('english', ?) AS query)"
+            f" SELECT q.id, q.title, q.topic, q.difficulty, s.path, q.line,"
+            f" ts_rank({self._PG_WEIGHTS}, f.doc, qq.query) AS r,"
+            " ts_headline('english', f.body, qq.query,"
+            " 'StartSel=[, StopSel=], MaxWords=12, MinWords=5, MaxFragments=2, FragmentDelimiter=\" … \"')"
+            " FROM qq, questions_fts f JOIN questions q ON q.rowid = f.rowid JOIN sources s ON s.id = q.source_id"
+            f" WHERE f.doc @@ qq.query AND {where} ORDER BY r DESC, q.rowid LIMIT ?"
+        )
+        rows = self.db.execute(sql, [tsquery, *args, limit]).fetchall()
+        return [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6]), r[7]) for r in rows]
+
     def list(
         self,
         *,
@@ -524,7 +551,9 @@ class Store:
             ),
             "by_difficulty": dict(one("SELECT difficulty, count(*) FROM questions GROUP BY difficulty").fetchall()),
             "flagged": dict(
-                one("SELECT value, count(*) FROM questions, json_each(questions.flags) GROUP BY value").fetchall()
+                one(
+                    f"SELECT value, count(*) FROM questions, {self.json_values('questions.flags')} GROUP BY value"
+                ).fetchall()
             ),
             "duplicates": dict(one("SELECT kind, count(*) FROM duplicates GROUP BY kind").fetchall()),
         }
