@@ -180,3 +180,16 @@ def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> su
 
 
 seeds_required = pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="../shared/seeds is not present")
+
+
+# The files that take minutes run first: `pytest` runs in two processes, a file at a time each (pytest-xdist,
+# --dist loadfile, see pyproject.toml), and a long file started last would leave one process idle while it ends.
+LONG_FILES = ("test_readme.py", "test_grader_semantic.py", "test_hostile.py", "test_house.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONG_FILES.index(name) if name in LONG_FILES else len(LONG_FILES)
+
+    items.sort(key=rank)  # stable: the order inside each file is kept
