@@ -1,0 +1,146 @@
+"""Accounts on a team store: argon2id passwords, sessions stored only hashed, roles, assignments; on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from archqa.errors import ConfigError
+from archqa.store import Store
+from archqa.team import (
+    PERMISSIONS,
+    ROLES,
+    AccessDenied,
+    assign,
+    authenticate,
+    candidates_of,
+    create_account,
+    disable,
+    end_session,
+    get_account,
+    is_assigned,
+    is_team,
+    list_accounts,
+    may,
+    require_assigned,
+    session_account,
+    set_password,
+    set_role,
+    start_session,
+    unassign,
+)
+from tests.pg_support import pg_url, postgres_server  # noqa: F401  (fixtures)
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    location = tmp_path / "s.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with Store.open(location) as s:
+        yield s
+
+
+def test_a_password_is_stored_as_an_argon2id_hash_and_checked(store: Store) -> None:
+    assert not is_team(store)
+    ada = create_account(store, "ada", PASSWORD, "learner", display_name="Ada L.")
+    assert (ada.name, ada.role, ada.display_name, ada.disabled) == ("ada", "learner", "Ada L.", False)
+    assert ada.id != 0
+    assert is_team(store)
+    digest = store.db.execute("SELECT password_hash FROM users WHERE id=?", (ada.id,)).fetchone()[0]
+    assert digest.startswith("$argon2id$")
+    assert PASSWORD not in digest
+    assert authenticate(store, "ada", PASSWORD) == ada
+    assert authenticate(store, "ada", PASSWORD + "!") is None
+    assert authenticate(store, "nobody", PASSWORD) is None
+    assert authenticate(store, "local", "") is None  # user 0 has no password and never signs in
+    set_password(store, "ada", "another long password")
+    assert authenticate(store, "ada", PASSWORD) is None
+    assert authenticate(store, "ada", "another long password") == ada
+
+
+def test_accounts_refuse_duplicates_unknown_roles_and_short_passwords(store: Store) -> None:
+    create_account(store, "ada", PASSWORD, "learner")
+    with pytest.raises(ConfigError, match="exists already"):
+        create_account(store, "ada", PASSWORD, "admin")
+    with pytest.raises(ConfigError, match="exists already"):
+        create_account(store, "local", PASSWORD, "admin")
+    with pytest.raises(ConfigError, match="unknown role 'boss'"):
+        create_account(store, "bob", PASSWORD, "boss")
+    with pytest.raises(ConfigError, match="at least 10"):
+        create_account(store, "bob", "short", "learner")
+    with pytest.raises(ConfigError, match="account name"):
+        create_account(store, "bad name", PASSWORD, "learner")
+    with pytest.raises(ConfigError, match="no account is called 'bob'"):
+        set_role(store, "bob", "admin")
+    assert [a.name for a in list_accounts(store)] == ["ada"]
+
+
+def test_a_disabled_account_cannot_sign_in_and_loses_its_sessions(store: Store) -> None:
+    ada = create_account(store, "ada", PASSWORD, "learner")
+    token, _ = start_session(store, ada.id)
+    assert session_account(store, token) is not None
+    disable(store, "ada")
+    assert authenticate(store, "ada", PASSWORD) is None
+    assert session_account(store, token) is None
+    account = get_account(store, ada.id)
+    assert account is not None and account.disabled
+
+
+def test_a_session_token_is_stored_only_as_its_hash_and_expires(store: Store) -> None:
+    ada = create_account(store, "ada", PASSWORD, "learner")
+    token, csrf = start_session(store, ada.id)
+    assert len(token) >= 40 and len(csrf) >= 40 and token != csrf
+    stored = [r[0] for r in store.db.execute("SELECT id FROM sessions").fetchall()]
+    assert stored == [hashlib.sha256(token.encode()).hexdigest()]
+    assert session_account(store, token) == (ada, csrf)
+    assert session_account(store, stored[0]) is None  # the stored value is no token
+    assert session_account(store, "") is None
+    end_session(store, token)
+    assert session_account(store, token) is None
+    old, _ = start_session(store, ada.id, lifetime=timedelta(seconds=-1))
+    assert session_account(store, old) is None
+    with pytest.raises(ConfigError, match="cannot sign in"):
+        start_session(store, 0)
+
+
+def test_roles_and_their_permissions(store: Store) -> None:
+    assert all(may(role, "practice") for role in ROLES)
+    assert [r for r in ROLES if may(r, "author")] == ["author", "reviewer", "admin"]
+    assert [r for r in ROLES if may(r, "review")] == ["reviewer", "admin"]
+    assert [r for r in ROLES if may(r, "interview_candidates")] == ["interviewer", "admin"]
+    assert [r for r in ROLES if may(r, "admin")] == ["admin"]
+    assert not may("admin", "no such permission")
+    assert not may("boss", "practice")
+    assert set(PERMISSIONS) == {"practice", "author", "review", "interview_candidates", "admin"}
+    create_account(store, "ada", PASSWORD, "learner")
+    changed = set_role(store, "ada", "reviewer")
+    assert changed.role == "reviewer"
+    assert authenticate(store, "ada", PASSWORD) == changed
+    with pytest.raises(ConfigError, match="unknown role"):
+        set_role(store, "ada", "owner")
+
+
+def test_an_interviewer_sees_only_assigned_candidates(store: Store) -> None:
+    ivy = create_account(store, "ivy", PASSWORD, "interviewer")
+    ada = create_account(store, "ada", PASSWORD, "learner")
+    bob = create_account(store, "bob", PASSWORD, "learner")
+    assign(store, ivy.id, ada.id)
+    assign(store, ivy.id, ada.id)  # again: no-op
+    assert candidates_of(store, ivy.id) == [ada]
+    assert is_assigned(store, ivy.id, ada.id)
+    assert not is_assigned(store, ivy.id, bob.id)
+    require_assigned(store, ivy.id, ada.id)
+    with pytest.raises(AccessDenied, match="not assigned"):
+        require_assigned(store, ivy.id, bob.id)
+    with pytest.raises(ConfigError, match="cannot interview"):
+        assign(store, bob.id, ada.id)
+    with pytest.raises(ConfigError, match="no account has id 999"):
+        assign(store, ivy.id, 999)
+    unassign(store, ivy.id, ada.id)
+    assert candidates_of(store, ivy.id) == []
