@@ -18,12 +18,19 @@ from archqa.cli.store import db_option
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on. Anything but loopback lets other machines in: the app has no accounts.",
+    help="Address to listen on. Anything but loopback lets other machines in: without --team the app has no "
+    "accounts.",
+)
+@click.option(
+    "--team",
+    is_flag=True,
+    help="Team mode: everyone signs in with an account, each person's practice is their "
+    "own, and browsing shows published questions only. On by itself for a postgresql:// --db.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the app in the default browser once it listens.")
 @db_option
 @handle_errors
-def serve(port: int, host: str, open_browser: bool, db: Path | None) -> None:
+def serve(port: int, host: str, open_browser: bool, team: bool, db: Path | str | None) -> None:
     """Browse, search, practise, generate and interview in the browser, over the local store.
 
     Everything is served from this machine: the bank, htmx and Mermaid ship in the package, and nothing is
@@ -34,17 +41,18 @@ def serve(port: int, host: str, open_browser: bool, db: Path | None) -> None:
     from archqa.serve import ServeConfig, create_app
     from archqa.serve.config import is_loopback
 
-    if not is_loopback(host):
+    team = team or str(db or "").startswith(("postgresql://", "postgres://"))
+    if not is_loopback(host) and not team:
         echo(
             f"archqa: warning: listening on {host}: anyone who can reach this machine can use the app and "
             "read your answers (it has no accounts). Use --host 127.0.0.1 to keep it to yourself.",
             err=True,
         )
-    config = ServeConfig(db=db, host=host, port=port)
+    config = ServeConfig(db=db, host=host, port=port, team=team)
     app = create_app(config)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
-    echo(f"archqa serve: {url} (Ctrl-C stops it)")
+    echo(f"archqa serve: {url}{' (team mode: sign in with an account)' if team else ''} (Ctrl-C stops it)")
     if open_browser:
         threading.Timer(0.8, webbrowser.open, (url,)).start()
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)

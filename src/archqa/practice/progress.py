@@ -102,11 +102,13 @@ def practice_progress(
     now: datetime | None = None,
     days: int = 14,
     top: int = 10,
+    user_id: int = 0,
 ) -> Progress:
-    """Progress over the store's reviews: per day for the last ``days`` local days (today included),
-    retention, coverage by cluster × difficulty over ``questions``, and the ``top`` most missed key points."""
+    """Progress over ``user_id``'s reviews (0: the local store's one person): per day for the last ``days`` local
+    days (today included), retention, coverage by cluster × difficulty over ``questions``, and the ``top`` most
+    missed key points."""
     at = now or utcnow()
-    reviews = PracticeLog(store).reviews()
+    reviews = PracticeLog(store, user_id=user_id).reviews()
     by_id: dict[str, PracticeQuestion] = {}
     for pq in questions:
         by_id.setdefault(pq.question.id, pq)

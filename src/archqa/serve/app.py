@@ -14,13 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from archqa.serve import assets, browse, generate, interview, practice, progress
+from archqa.serve import assets, browse, generate, interview, practice, progress, signin, team
+from archqa.serve.auth import SessionAuth
 from archqa.serve.config import ServeConfig
 from archqa.serve.data import Library
 from archqa.serve.security import SecurityHeaders
 from archqa.serve.templating import error_page
 
-PAGE_MODULES = (assets, browse, practice, progress, generate, interview)
+PAGE_MODULES = (assets, browse, practice, progress, generate, interview, signin, team)
 """The modules whose ``ROUTES`` make up the app."""
 
 
@@ -33,6 +34,7 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
         middleware=[
             Middleware(TrustedHostMiddleware, allowed_hosts=config.hosts()),
             Middleware(SecurityHeaders),
+            Middleware(SessionAuth),
             Middleware(GZipMiddleware, minimum_size=1024, compresslevel=1),
         ],
         exception_handlers={404: _not_found, 500: _server_error},

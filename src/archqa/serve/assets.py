@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from archqa.serve.auth import PUBLIC, requires
+
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
@@ -46,6 +48,7 @@ def _unpacked(name: str) -> bytes:
     return asset_bytes(name)
 
 
+@requires(PUBLIC)
 async def static(request: Request) -> Response:
     name = request.path_params["name"]
     found = _asset(name)

@@ -8,18 +8,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from archqa.export.render import answer_body_html, esc, inline_html
+from archqa.serve.auth import current_user_id, requires
 from archqa.serve.data import library
 from archqa.serve.templating import cached_page, error_page
 
 PAGE_SIZE = 50
 
 
+@requires("practice")
 async def home(request: Request) -> Response:
     lib = library(request)
-    key = ("home", lib.version())
+    key = ("home", lib.version(), current_user_id(request))  # the header names who is signed in
     return await cached_page(request, "home.html", key, lambda: {"active": "", "facets": lib.facets()})
 
 
+@requires("practice")
 async def questions(request: Request) -> Response:
     """The list: ``q`` (full-text, all words), ``topic``, ``difficulty``, ``tag``, ``source`` (bank, imported)."""
     params = request.query_params
@@ -44,10 +47,19 @@ async def questions(request: Request) -> Response:
             "page_size": PAGE_SIZE,
         }
 
-    key = ("questions", query, tuple(filters.items()), offset, str(request.query_params), lib.version())
+    key = (
+        "questions",
+        query,
+        tuple(filters.items()),
+        offset,
+        str(request.query_params),
+        lib.version(),
+        current_user_id(request),  # the header names who is signed in
+    )
     return await cached_page(request, "questions.html", key, build)
 
 
+@requires("practice")
 async def question(request: Request) -> Response:
     qid = request.path_params["qid"]
     found = library(request).find(qid)
@@ -79,7 +91,7 @@ async def question(request: Request) -> Response:
         body = answer_body_html(q, bib_ids, _related)
         return {"active": "browse", "found": found, "q": q, "body": Markup(body), "refs": refs, "tools": tools}
 
-    key = ("question", qid, found.source, library(request).version())
+    key = ("question", qid, found.source, library(request).version(), current_user_id(request))
     return await cached_page(request, "question.html", key, build)
 
 

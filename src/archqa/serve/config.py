@@ -17,7 +17,8 @@ class ServeConfig(BaseModel):
     ``db`` is the store: a SQLite file (None: the default store, ``ARCHQA_DB`` or the XDG data folder) or a
     ``postgresql://`` URL; ``bank`` a bank
     folder instead of the bundled one. ``allowed_hosts`` are the Host headers the app answers to: the loopback
-    names unless the server listens on another address, which defends against DNS rebinding.
+    names unless the server listens on another address, which defends against DNS rebinding. ``team`` is
+    team mode (below); off, the app is one person's, as before.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -28,6 +29,10 @@ class ServeConfig(BaseModel):
     port: int = Field(default=8765, ge=0, le=65535)
     secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     allowed_hosts: tuple[str, ...] = ()
+    team: bool = False
+    """Team mode: people sign in with an account (``archqa.team.accounts``), every page asks for a permission
+    (``archqa.serve.auth.requires``), practice state is each person's own and browsing shows only published
+    questions. ``archqa serve`` turns it on for a ``postgresql://`` store or with ``--team``."""
 
     def hosts(self) -> list[str]:
         """The Host header values to accept (a port after the name is allowed by the middleware)."""

@@ -64,6 +64,7 @@ class Library:
         s = getattr(self._local, "store", None)
         if s is None:
             s = self._local.store = Store.open(self.config.db)
+            s.published_only = self.config.team  # a team's bank shows only what a reviewer approved
             if not s.is_postgres:
                 s.db.execute("PRAGMA wal_autocheckpoint=0")
                 self._start_checkpoints()
@@ -147,7 +148,8 @@ class Library:
         row = (
             self.store()
             .db.execute(
-                "SELECT count(*), coalesce(max(rowid), 0), (SELECT coalesce(max(id), 0) FROM sources) FROM questions"
+                "SELECT count(*), coalesce(max(rowid), 0), (SELECT coalesce(max(id), 0) FROM sources),"
+                " coalesce(sum(version), 0), sum(CASE WHEN status = 'published' THEN 1 ELSE 0 END) FROM questions"
             )
             .fetchone()
         )
@@ -169,16 +171,17 @@ class Library:
         topics: dict[str, int] = {}
         levels: dict[str, int] = {}
         tags: dict[str, int] = {}
-        for store in (self.bank(), self.store()):
-            for topic, n in store.db.execute("SELECT topic, count(*) FROM questions GROUP BY topic"):
+        own = " WHERE questions.status = 'published'" if self.config.team else ""
+        for store, where in ((self.bank(), ""), (self.store(), own)):
+            for topic, n in store.db.execute(f"SELECT topic, count(*) FROM questions{where} GROUP BY topic"):
                 topics[topic] = topics.get(topic, 0) + n
-            for level, n in store.db.execute("SELECT difficulty, count(*) FROM questions GROUP BY difficulty"):
+            for level, n in store.db.execute(f"SELECT difficulty, count(*) FROM questions{where} GROUP BY difficulty"):
                 levels[level or "Unrated"] = levels.get(level or "Unrated", 0) + n
-            tag_sql = f"SELECT value, count(*) FROM questions, {store.json_values('questions.tags')} GROUP BY 1"
+            tag_sql = f"SELECT value, count(*) FROM questions, {store.json_values('questions.tags')}{where} GROUP BY 1"
             for tag, n in store.db.execute(tag_sql):
                 tags[tag] = tags.get(tag, 0) + n
         bank_n = self.bank().db.execute("SELECT count(*) FROM questions").fetchone()[0]
-        own_n = self.store().db.execute("SELECT count(*) FROM questions").fetchone()[0]
+        own_n = self.store().db.execute(f"SELECT count(*) FROM questions{own}").fetchone()[0]
         order = {"Foundational": 0, "Intermediate": 1, "Advanced": 2}
         return {
             "topic": sorted(topics.items()),

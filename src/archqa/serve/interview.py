@@ -6,6 +6,9 @@ interview server-side under a random id (the last ``MAX_SESSIONS``), shows one s
 its follow-ups), and times the steps with its own clock: the seconds recorded for an answer run from when its
 step was first shown to when the answer arrived. The page gets the seconds left in the phase and overall as
 of the moment it was rendered; ``static/interview.js`` counts them down.
+
+A running interview belongs to the person who started it (``auth.current_user_id``; 0 out of team mode):
+anyone else who opens its id finds nothing there, and the saved interviews listed and opened are one's own.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from archqa.interview.plan import DEFAULT_MINUTES, MAX_MINUTES, MIN_MINUTES
 from archqa.interview.report import render_report
 from archqa.model import Question
 from archqa.practice import DEFAULT_GRADER, graders
+from archqa.serve.auth import current_user_id, requires
 from archqa.serve.config import ServeConfig
 from archqa.serve.data import config_of, library
 from archqa.serve.generate import Bounded, app_state
@@ -78,6 +82,8 @@ class Session:
     card: Scorecard | None = None
     saved: int | None = None
     error: str = ""
+    user_id: int = 0
+    """Whose interview it is."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -119,14 +125,16 @@ class Sessions:
                 self._questions = list(bank.questions(bank.entries))
             return self._questions
 
-    def new(self, iv: Interview) -> Session:
+    def new(self, iv: Interview, user_id: int = 0) -> Session:
         now = self.clock()
-        s = Session(id=secrets.token_urlsafe(16), iv=iv, started=now, step_started=now)
+        s = Session(id=secrets.token_urlsafe(16), iv=iv, started=now, step_started=now, user_id=user_id)
         self.items.put(s.id, s)
         return s
 
-    def get(self, sid: str) -> Session | None:
-        return self.items.fetch(sid)
+    def get(self, sid: str, user_id: int = 0) -> Session | None:
+        """``user_id``'s interview ``sid`` (None when it is gone or someone else's)."""
+        s = self.items.fetch(sid)
+        return s if s is not None and s.user_id == user_id else None
 
 
 def sessions(request: Request) -> Sessions:
@@ -155,7 +163,7 @@ def _start_page(
     request: Request, values: dict[str, str], *, status_code: int = 200, message: str = "", note: str = ""
 ) -> Response:
     config = config_of(request)
-    past = list_interviews(library(request).store())[-10:][::-1]
+    past = list_interviews(library(request).store(), user_id=current_user_id(request))[-10:][::-1]
     return page(
         request,
         "interview.html",
@@ -183,6 +191,7 @@ DEFAULTS = {
 }
 
 
+@requires("practice")
 def start_form(request: Request) -> Response:
     """Choose the case study (or a random one), the duration, the level, the kind and the grader."""
     return _start_page(request, dict(DEFAULTS))
@@ -227,9 +236,10 @@ def _start(request: Request, form: dict[str, str]) -> tuple[Session | None, str]
     except ArchqaError as exc:
         return None, str(exc)
     iv.preload()  # the grader's model loads while the first phase is read
-    return store.new(iv), ""
+    return store.new(iv, current_user_id(request)), ""
 
 
+@requires("practice")
 @csrf_protected
 async def start(request: Request) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
@@ -257,10 +267,11 @@ def _missing(request: Request) -> Response:
     )
 
 
+@requires("practice")
 def step_page(request: Request) -> Response:
     """The current step of an interview: a phase, a follow-up, or the scorecard at the end."""
     store = sessions(request)
-    s = store.get(request.path_params["sid"])
+    s = store.get(request.path_params["sid"], current_user_id(request))
     if s is None:
         return _missing(request)
     with s.lock:
@@ -339,12 +350,13 @@ def _finish(request: Request, s: Session) -> None:
     s.card = s.iv.finish()
     s.phase = len(s.iv.plan.phases)
     if s.iv.transcript.turns:
-        s.saved = save_interview(library(request).store(), s.iv.transcript, s.card)
+        s.saved = save_interview(library(request).store(), s.iv.transcript, s.card, user_id=s.user_id)
 
 
+@requires("practice")
 @csrf_protected
 async def answer(request: Request) -> Response:
-    s = sessions(request).get(request.path_params["sid"])
+    s = sessions(request).get(request.path_params["sid"], current_user_id(request))
     if s is None:
         return await run_in_threadpool(_missing, request)
     form = await request.form()
@@ -361,10 +373,11 @@ def _stop(request: Request, s: Session) -> None:
             _finish(request, s)
 
 
+@requires("practice")
 @csrf_protected
 async def finish(request: Request) -> Response:
     """Stop now: score the phases answered so far."""
-    s = sessions(request).get(request.path_params["sid"])
+    s = sessions(request).get(request.path_params["sid"], current_user_id(request))
     if s is None:
         return await run_in_threadpool(_missing, request)
     await run_in_threadpool(_stop, request, s)
@@ -391,11 +404,12 @@ def _scorecard_page(request: Request, s: Session) -> Response:
     )
 
 
+@requires("practice")
 def report(request: Request) -> Response:
     """The saved interview's report: the library's one-page HTML (offline, printable, no script)."""
     try:
         iid = int(request.path_params["iid"])
-        transcript, card = load_interview(library(request).store(), iid)
+        transcript, card = load_interview(library(request).store(), iid, user_id=current_user_id(request))
     except (ValueError, ArchqaError):
         return error_page(
             request,

@@ -8,6 +8,9 @@ The grader is loaded once per app, in the background, by a :class:`Desk` kept in
 its answer-independent work for a question starts when the question is shown (:meth:`Session.prepare`).
 A grade waits on the server for its rating under a random token, used once: the verdicts never round-trip
 through the browser, and a second submit of the same rating form records nothing.
+
+Each person practises on their own cards (``auth.current_user_id``: 0 out of team mode): the plan and the
+reviews are their PracticeLog's, and a grade waiting for its rating is bound to the person who got it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from archqa.practice import (
     Confirmation,
     Grade,
     Grader,
+    PracticeLog,
     PracticeQuestion,
     Session,
     filter_questions,
@@ -47,6 +51,7 @@ from archqa.practice import (
 from archqa.practice.schedule import describe_interval, format_due, utcnow
 from archqa.practice.session import BANK, STORE
 from archqa.practice.spans import MAX_ANSWER_CHARS
+from archqa.serve.auth import current_user_id, requires
 from archqa.serve.data import Library, library
 from archqa.serve.security import csrf_protected
 from archqa.serve.templating import error_page, page
@@ -75,6 +80,8 @@ class Pending:
     """When the question was shown (epoch seconds): the review's duration runs from here to the rating."""
     back: str
     """The queue's query string, to return to after the rating."""
+    user_id: int = 0
+    """Whose answer it is: only they may rate it."""
 
 
 class Desk:
@@ -94,7 +101,7 @@ class Desk:
         self._grading = threading.Lock()
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, Pending] = OrderedDict()
-        self._done: OrderedDict[str, str] = OrderedDict()
+        self._done: OrderedDict[str, tuple[int, str]] = OrderedDict()
         self._bank: dict[str, list[PracticeQuestion]] = {}
 
     def session(self, store: Store) -> Session:
@@ -152,36 +159,45 @@ class Desk:
                 self._pending.popitem(last=False)
         return token
 
-    def peek(self, token: str) -> Pending | None:
-        """The grade under ``token``, left in place."""
+    def peek(self, token: str, user_id: int = 0) -> Pending | None:
+        """``user_id``'s grade under ``token``, left in place (None for someone else's)."""
         with self._lock:
-            return self._pending.get(token)
+            found = self._pending.get(token)
+        return found if found is not None and found.user_id == user_id else None
 
-    def take(self, token: str) -> Pending | None:
-        """The grade under ``token``, removed so that it is rated once; None when it was rated or dropped."""
+    def take(self, token: str, user_id: int = 0) -> Pending | None:
+        """``user_id``'s grade under ``token``, removed so that it is rated once; None when it was rated or
+        dropped, or is someone else's."""
         with self._lock:
-            return self._pending.pop(token, None)
+            found = self._pending.get(token)
+            if found is None or found.user_id != user_id:
+                return None
+            return self._pending.pop(token)
 
     def give_back(self, token: str, pending: Pending) -> None:
         """Put a grade back after its review could not be stored, so the user can rate it again."""
         with self._lock:
             self._pending[token] = pending
 
-    def finish(self, token: str, message: str) -> None:
-        """Remember what rating ``token`` saved, for the next page and for a repeated submit."""
+    def finish(self, token: str, message: str, user_id: int = 0) -> None:
+        """Remember what ``user_id``'s rating ``token`` saved, for the next page and for a repeated submit."""
         with self._lock:
-            self._done[token] = message
+            self._done[token] = (user_id, message)
             while len(self._done) > self.limit:
                 self._done.popitem(last=False)
 
-    def saved(self, token: str) -> str | None:
-        """What the rating under ``token`` saved ("Saved: good. Next review ..."), or None."""
+    def saved(self, token: str, user_id: int = 0) -> str | None:
+        """What ``user_id``'s rating under ``token`` saved ("Saved: good. Next review ..."), or None."""
         with self._lock:
-            return self._done.get(token)
+            found = self._done.get(token)
+        return found[1] if found is not None and found[0] == user_id else None
 
     def questions(self, source: str, library: Library) -> list[PracticeQuestion]:
         """The questions of ``source`` (``bank``: read once per app; ``store``: read each time, so imports show)."""
         if source == STORE:
+            if library.config.team:  # published questions only (the store's connection is set so)
+                rows = library.store().iter_questions()
+                return [PracticeQuestion(Question.model_validate_json(row[4]), row[1]) for row in rows]
             try:
                 return load_questions(STORE, library.config.db)
             except InputError:
@@ -242,8 +258,10 @@ class Queue:
 
 
 def session(request: Request, questions: Sequence[PracticeQuestion] = ()) -> Session:
-    """A Session over this thread's store connection, for planning and rating (the grader is the Desk's)."""
-    return Session(library(request).store(), questions)
+    """A Session over this thread's store connection and the person's own cards, for planning and rating (the
+    grader is the Desk's)."""
+    store = library(request).store()
+    return Session(store, questions, log=PracticeLog(store, user_id=current_user_id(request)))
 
 
 def find_question(request: Request, qid: str, source: str = "") -> Question | None:
@@ -284,6 +302,7 @@ def _queue_page(
     }
 
 
+@requires("practice")
 def practice(request: Request) -> Response:
     """The next question of the queue (or ``?id=QID``), attempt first: the title and a box for the answer."""
     params = request.query_params
@@ -328,7 +347,7 @@ def practice(request: Request) -> Response:
                 break
     if question is not None:
         d.prepare(lib.store(), question)  # the grader encodes the key points while the answer is typed
-    saved = d.saved(params.get("after", "")) if params.get("after") else None
+    saved = d.saved(params.get("after", ""), current_user_id(request)) if params.get("after") else None
     nothing = ""
     if question is None and not error:
         nothing = "Nothing to practise now." if not skipped else "You skipped the rest of the queue."
@@ -354,6 +373,7 @@ def practice(request: Request) -> Response:
     )
 
 
+@requires("practice")
 def grader_status(request: Request) -> Response:
     """The grader's loading state, polled by the question page until it is ready."""
     return page(request, "practice_status.html", loaded=desk(request).grader_loaded(library(request).store()))
@@ -379,6 +399,7 @@ def _suggestions(total: int) -> list[dict[str, Any]]:
     return out
 
 
+@requires("practice")
 @csrf_protected
 async def grade(request: Request) -> Response:
     """Grade the answer; show each key point's verdict with its evidence, the flips, the ratings, the model answer."""
@@ -431,7 +452,7 @@ def _grade(request: Request, form: FormData) -> Response:
             shown=f"{shown:.3f}",
             loaded=d.grader_loaded(store),
         )
-    token = d.hold(Pending(question, answer, result, shown, queue.query()))
+    token = d.hold(Pending(question, answer, result, shown, queue.query(), current_user_id(request)))
     return page(
         request,
         "practice_grade.html",
@@ -474,6 +495,7 @@ def _related(rid: str) -> str:
     return f'<a href="/questions/{esc(rid)}"><code>{esc(rid)}</code></a>'
 
 
+@requires("practice")
 @csrf_protected
 async def rate(request: Request) -> Response:
     """Store the review (the grader's verdicts and the user's, FSRS updated) once, then go to the next question.
@@ -487,9 +509,10 @@ async def rate(request: Request) -> Response:
 def _rate(request: Request, form: FormData) -> Response:
     token = _form_text(form, "token")
     d = desk(request)
-    if d.saved(token) is not None:  # a repeated submit: stored already
+    me = current_user_id(request)
+    if d.saved(token, me) is not None:  # a repeated submit: stored already
         return RedirectResponse(_next_url(None, form, token), status_code=303)
-    pending = d.peek(token)
+    pending = d.peek(token, me)
     if pending is None:
         return error_page(
             request,
@@ -515,7 +538,7 @@ def _rate(request: Request, form: FormData) -> Response:
             message=f"The rating was not saved: {exc}.",
             hint="Go back and press Again, Hard, Good or Easy.",
         )
-    if d.take(token) is None:  # another submit of the same form got here first
+    if d.take(token, me) is None:  # another submit of the same form got here first
         return RedirectResponse(_next_url(pending, form, token), status_code=303)
     try:
         duration = max(0, min(int((time.time() - pending.shown_at) * 1000), 24 * 3600 * 1000))
@@ -535,6 +558,7 @@ def _rate(request: Request, form: FormData) -> Response:
         token,
         f"Saved: {RATINGS[rating]}. Next review {describe_interval(review.due, review.reviewed_at)} "
         f"({format_due(review.due)}).",
+        me,
     )
     return RedirectResponse(_next_url(pending, form, token), status_code=303)
 

@@ -1,7 +1,8 @@
 """Progress in the browser: what `archqa progress` shows, as pages, and a question's past answers.
 
 The figures are :func:`archqa.practice.practice_progress` over the store's reviews and the source's questions;
-a question's answers are :meth:`PracticeLog.history`, as `archqa show ID --history` prints them.
+a question's answers are :meth:`PracticeLog.history`, as `archqa show ID --history` prints them. Both are the
+signed-in person's own (``auth.current_user_id``; 0 out of team mode).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from archqa.practice import RATINGS, PracticeLog, practice_progress
 from archqa.practice.progress import UNKNOWN, VERDICT_MARKS, Cell, Progress
 from archqa.practice.schedule import StoredReview
 from archqa.practice.session import BANK
+from archqa.serve.auth import current_user_id, requires
 from archqa.serve.data import library
 from archqa.serve.practice import SOURCES, desk, find_question
 from archqa.serve.templating import error_page, page
@@ -82,6 +84,7 @@ def _table(p: Progress) -> dict[str, object]:
     }
 
 
+@requires("practice")
 def progress(request: Request) -> Response:
     """Reviews per day, retention, coverage by topic × difficulty, the key points most often missed, and a link
     to each answered question's history."""
@@ -94,11 +97,12 @@ def progress(request: Request) -> Response:
         days = DAYS
     lib = library(request)
     questions = desk(request).questions(source, lib)
-    result = practice_progress(lib.store(), questions, days=days)
+    me = current_user_id(request)
+    result = practice_progress(lib.store(), questions, days=days, user_id=me)
     titles = {pq.question.id: pq.question.title for pq in questions}
     counts: Counter[str] = Counter()
     last: dict[str, StoredReview] = {}
-    for r in PracticeLog(lib.store()).reviews():  # oldest first: the last one wins
+    for r in PracticeLog(lib.store(), user_id=me).reviews():  # oldest first: the last one wins
         counts[r.question_id] += 1
         last[r.question_id] = r
     answered = []
@@ -125,11 +129,12 @@ def progress(request: Request) -> Response:
     )
 
 
+@requires("practice")
 def history(request: Request) -> Response:
     """A question's past answers, oldest first, each with its rating and the verdict on each key point."""
     qid = request.path_params["qid"]
     question = find_question(request, qid)
-    reviews = PracticeLog(library(request).store()).history(qid)
+    reviews = PracticeLog(library(request).store(), user_id=current_user_id(request)).history(qid)
     if question is None and not reviews:
         return error_page(
             request,

@@ -34,8 +34,10 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def csrf_token(request: Request) -> str:
-    """The browser's token: the cookie's, or a new one that ``CsrfCookie`` sets on the response."""
-    token = request.cookies.get(COOKIE) or request.scope.get("archqa.csrf.new")
+    """The browser's token: its session's in team mode (``auth.SessionAuth``), the cookie's, or a new one that
+    ``SecurityHeaders`` sets on the response."""
+    scope = request.scope
+    token = scope.get("archqa.csrf.bound") or request.cookies.get(COOKIE) or scope.get("archqa.csrf.new")
     if not token:
         token = secrets.token_urlsafe(24)
         request.scope["archqa.csrf.new"] = token
