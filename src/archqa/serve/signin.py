@@ -82,7 +82,7 @@ async def signin(request: Request) -> Response:
     started = await run_in_threadpool(_start, request, name, password)
     if started is None:
         await asyncio.sleep(random.uniform(*FAILED_PAUSE))
-        return _form(request, status_code=401, name=name, message=WRONG, next_=target)
+        return _form(request, status_code=400, name=name, message=WRONG, next_=target)
     token, csrf = started
     response = RedirectResponse(target, status_code=303)
     response.headers.append(

@@ -1,0 +1,300 @@
+"""The web app in team mode, on SQLite and on PostgreSQL: every route called as nobody, as each role and as another
+learner (only what the role may; a route without a permission fails the walk), signing in and out, a wrong
+password, an expired session, a CSRF token from another session, and two learners practising the same question
+who each see only their own reviews, progress and interviews."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from archqa.practice import PracticeLog
+from archqa.serve import ServeConfig, create_app
+from archqa.serve.auth import PUBLIC, SESSION_COOKIE
+from archqa.serve.interview import Sessions
+from archqa.serve.practice import Desk
+from archqa.serve.security import COOKIE as CSRF_COOKIE
+from archqa.store import Store
+from archqa.team import accounts
+from archqa.team.accounts import PERMISSIONS, create_account, may, start_session
+from tests.pg_support import pg_url, postgres_server  # noqa: F401
+
+PASSWORD = "correct horse battery"
+QID = "behavioral-event-notification-vs-ecst"
+CASE = "case-rate-limiter"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    if request.param == "sqlite":
+        return tmp_path / "team.db"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@dataclass
+class Team:
+    app: Any
+    location: str | Path
+    ids: dict[str, int]
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, follow_redirects=False)
+
+    def signed_in(self, name: str) -> TestClient:
+        c = self.client()
+        r = c.post("/signin", data={"csrf": csrf_of(c, "/signin"), "name": name, "password": PASSWORD})
+        assert r.status_code == 303, (name, r.status_code, r.text[:300])
+        return c
+
+
+PEOPLE = {"ann": "learner", "bob": "learner", "ivy": "interviewer", "al": "author", "rex": "reviewer", "ada": "admin"}
+"""One account per role, and a second learner."""
+
+
+@pytest.fixture
+def team(store_location: str | Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Team]:
+    # argon2 at its smallest cost: the default takes 0.6 s a hash on a busy CI machine, and these tests sign in
+    # dozens of times; what is tested here is who may do what, not the hash (tests/test_team.py covers that).
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    with Store.open(store_location) as store:
+        ids = {name: create_account(store, name, PASSWORD, role).id for name, role in PEOPLE.items()}
+    app = create_app(ServeConfig(db=store_location, team=True))
+    app.state.practice = Desk("lexical")  # instant grading
+    app.state.interviews = Sessions()
+    yield Team(app, store_location, ids)
+
+
+def csrf_of(client: TestClient, path: str) -> str:
+    found = re.search(r'name="csrf-token" content="([^"]+)"', client.get(path).text)
+    assert found is not None, path
+    return found.group(1)
+
+
+def text_of(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+# -- the authorization walk -----------------------------------------------------
+
+
+def _refused(r: Any, method: str) -> bool:
+    """True when the response is auth.requires's refusal (sign in first, or not for this role)."""
+    if r.status_code == 403:
+        return True
+    if method == "GET":
+        return r.status_code == 303 and r.headers["location"].startswith("/signin?next=")
+    return r.status_code == 401
+
+
+def _calls(app: Any) -> list[tuple[str, str, str]]:
+    """(method, path with its parameters filled, the permission it should need) for every route; sign-out last
+    (it ends the session). Fails for a route without a permission or with another than the policy's."""
+    out = []
+    for route in app.routes:
+        assert isinstance(route, Route), f"{route!r} is not a plain Route: the walk cannot check it"
+        path = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: {"name": "app.css"}.get(m[1], "x"), route.path)
+        for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
+            declared = getattr(route.endpoint, "permission", None)
+            assert declared == PUBLIC or declared in PERMISSIONS, f"{route.path} has no permission (use requires)"
+            wanted = expected_permission(method, route.path)
+            assert declared == wanted, f"{method} {route.path} needs {declared!r}; the policy says {wanted!r}"
+            out.append((method, path, wanted))
+    return sorted(out, key=lambda c: c[1] == "/signout")
+
+
+def expected_permission(method: str, path: str) -> str:
+    """The policy, written out apart from the code: what each route should need (anything new: practice)."""
+    if path.startswith("/static/") or path in ("/signin", "/signout", "/health"):
+        return PUBLIC
+    if path.startswith("/admin/"):
+        return "admin"
+    if path.startswith("/candidates"):
+        return "interview_candidates"
+    if path == "/review/{qid:str}/decide":
+        return "review"
+    if path.startswith("/review"):
+        return "author"
+    return "practice"
+
+
+BAD_FORM = {"minutes": "x", "count": "x", "action": "none", "grader": "none", "token": "none"}
+"""Fields that make every allowed POST stop at its own checks (no interview, set or account is made)."""
+
+
+def test_every_route_carries_a_permission_and_answers_only_the_roles_that_have_it(team: Team) -> None:
+    calls = _calls(team.app)
+    assert len(calls) >= 30
+    actors: dict[str, TestClient] = {"anonymous": team.client()}
+    actors |= {name: team.signed_in(name) for name in PEOPLE}
+    tokens = {who: csrf_of(c, "/signin") for who, c in actors.items()}
+    checked = 0
+    for who, client in actors.items():
+        role = PEOPLE.get(who, "")
+        for method, path, permission in calls:
+            if method == "GET":
+                r = client.get(path)
+            else:
+                r = client.post(path, data={"csrf": tokens[who], **BAD_FORM})
+            may_use = permission == PUBLIC or (bool(role) and may(role, permission))
+            assert _refused(r, method) != may_use, (who, role, method, path, permission, r.status_code)
+            if not may_use and role:
+                assert r.status_code == 403 and f"Your role ({role})" in text_of(r.text)
+            checked += 1
+    assert checked == len(calls) * (len(PEOPLE) + 1)
+    # A role sees the tabs of the team pages it may open, and no others.
+    assert 'href="/admin/users"' in team.signed_in("ada").get("/signin").text
+    learner = team.signed_in("ann").get("/questions").text
+    assert 'href="/review"' not in learner and 'href="/candidates"' not in learner
+    assert "Signed in as <strong>ann</strong>" in learner and "(learner)" in learner
+
+
+def test_another_learners_pending_grade_interview_and_report_are_not_found(team: Team) -> None:
+    ann, bob = team.signed_in("ann"), team.signed_in("bob")
+    # ann's grade waits for her rating; bob cannot rate it with its token.
+    shown = ann.get("/practice", params={"id": QID})
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', shown.text))
+    graded = ann.post("/practice/grade", data={**form, "answer": "Events notify; state transfer carries data."})
+    token = re.search(r'name="token" value="([^"]+)"', graded.text)
+    assert graded.status_code == 200 and token is not None
+    stolen = bob.post("/practice/rate", data={"csrf": csrf_of(bob, "/practice"), "token": token[1], "rating": "3"})
+    assert stolen.status_code == 409
+    with Store.open(team.location) as store:
+        assert PracticeLog(store, user_id=team.ids["bob"]).history(QID) == []
+        assert PracticeLog(store, user_id=team.ids["ann"]).history(QID) == []
+    mine = ann.post("/practice/rate", data={"csrf": csrf_of(ann, "/practice"), "token": token[1], "rating": "3"})
+    assert mine.status_code == 303
+    # ann's running interview and her saved report are nowhere for bob.
+    sid, iid = _interview(ann)
+    assert ann.get(f"/interview/{sid}").status_code == 200
+    assert bob.get(f"/interview/{sid}").status_code == 404
+    assert bob.post(f"/interview/{sid}/finish", data={"csrf": csrf_of(bob, "/interview")}).status_code == 404
+    assert ann.get(f"/interview/report/{iid}").status_code == 200
+    assert bob.get(f"/interview/report/{iid}").status_code == 404
+
+
+def _interview(client: TestClient) -> tuple[str, int]:
+    """Start a mock interview, answer its first phase, stop it: (its session id, the saved interview's id)."""
+    token = csrf_of(client, "/interview")
+    data = {"csrf": token, "prompt": CASE, "minutes": "10", "level": "senior", "kind": "case-study"}
+    r = client.post("/interview/start", data={**data, "grader": "lexical", "seed": "1"})
+    assert r.status_code == 303, r.text[:500]
+    sid = r.headers["location"].rsplit("/", 1)[1]
+    step = re.search(r'name="step" value="([^"]+)"', client.get(f"/interview/{sid}").text)
+    assert step is not None
+    client.post(f"/interview/{sid}/answer", data={"csrf": token, "step": step[1], "answer": "Token bucket per key."})
+    client.post(f"/interview/{sid}/finish", data={"csrf": token})
+    saved = re.search(r'href="/interview/report/(\d+)"', client.get(f"/interview/{sid}").text)
+    assert saved is not None
+    return sid, int(saved[1])
+
+
+def test_an_interviewer_sees_only_assigned_candidates_and_an_admin_everyone(team: Team) -> None:
+    from archqa.team.accounts import assign
+
+    ann, bob = team.ids["ann"], team.ids["bob"]
+    with Store.open(team.location) as store:
+        assign(store, team.ids["ivy"], ann)
+    ivy, ada = team.signed_in("ivy"), team.signed_in("ada")
+    listed = ivy.get("/candidates").text
+    assert f'href="/candidates/{ann}"' in listed and f'href="/candidates/{bob}"' not in listed
+    assert ivy.get(f"/candidates/{ann}").status_code == 200
+    assert ivy.get(f"/candidates/{bob}").status_code == 404
+    assert f'href="/candidates/{bob}"' in ada.get("/candidates").text
+    assert ada.get(f"/candidates/{bob}").status_code == 200
+
+
+# -- signing in and out --------------------------------------------------------
+
+
+def test_sign_in_sign_out_and_a_wrong_password_that_names_no_account(team: Team) -> None:
+    c = team.client()
+    first = c.get("/practice?topic=data")
+    assert first.status_code == 303 and first.headers["location"] == "/signin?next=%2Fpractice%3Ftopic%3Ddata"
+    token = csrf_of(c, "/signin")
+    wrong = c.post("/signin", data={"csrf": token, "name": "ann", "password": "not her password"})
+    unknown = c.post("/signin", data={"csrf": token, "name": "nobody-here", "password": "not her password"})
+    assert wrong.status_code == unknown.status_code == 400
+    assert text_of(wrong.text).replace("ann", "NAME") == text_of(unknown.text).replace("nobody-here", "NAME")
+    assert SESSION_COOKIE not in c.cookies
+    ok = c.post("/signin", data={"csrf": token, "name": "ann", "password": PASSWORD, "next": "/practice?topic=data"})
+    assert ok.status_code == 303 and ok.headers["location"] == "/practice?topic=data"
+    cookie = next(v for k, v in ok.headers.multi_items() if k == "set-cookie" and v.startswith(SESSION_COOKIE))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # loopback: no TLS
+    with Store.open(team.location) as store:  # only the token's hash is kept
+        assert c.cookies[SESSION_COOKIE] not in str(store.db.execute("SELECT id FROM sessions").fetchall())
+    assert c.get("/practice").status_code == 200
+    offsite = c.post(
+        "/signin",
+        data={"csrf": csrf_of(c, "/practice"), "name": "ann", "password": PASSWORD, "next": "//evil.example/"},
+    )
+    assert offsite.headers["location"] == "/"
+    out = c.post("/signout", data={"csrf": csrf_of(c, "/practice")})
+    assert out.status_code == 303 and out.headers["location"] == "/signin"
+    assert c.get("/practice").status_code == 303
+
+
+def test_an_expired_session_is_sent_to_sign_in_and_its_forms_are_refused(team: Team) -> None:
+    with Store.open(team.location) as store:
+        token, csrf = start_session(store, team.ids["ann"], lifetime=timedelta(seconds=-1))
+    c = team.client()
+    c.cookies.set(SESSION_COOKIE, token)
+    c.cookies.set(CSRF_COOKIE, csrf)
+    r = c.get("/progress")
+    assert r.status_code == 303 and r.headers["location"].startswith("/signin?next=")
+    assert "Your session has ended" in c.get(r.headers["location"]).text
+    assert c.post("/practice/rate", data={"csrf": csrf, "token": "x", "rating": "3"}).status_code == 401
+
+
+def test_a_csrf_token_from_another_session_is_refused(team: Team) -> None:
+    ann, bob = team.signed_in("ann"), team.signed_in("bob")
+    ann_token, bob_token = csrf_of(ann, "/interview"), csrf_of(bob, "/interview")
+    assert ann_token != bob_token
+    form = {"minutes": "x", "grader": "lexical"}  # a bad duration: allowed requests stop at 400
+    ann.cookies.set(CSRF_COOKIE, bob_token)  # the double submit alone would pass
+    refused = ann.post("/interview/start", data={**form, "csrf": bob_token})
+    assert refused.status_code == 403 and "does not belong to your session" in text_of(refused.text)
+    ann.cookies.set(CSRF_COOKIE, ann_token)
+    assert ann.post("/interview/start", data={**form, "csrf": ann_token}).status_code == 400
+
+
+# -- each learner's own practice ---------------------------------------------
+
+
+def _practise(client: TestClient, answer: str, rating: str) -> None:
+    shown = client.get("/practice", params={"id": QID})
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', shown.text))
+    graded = client.post("/practice/grade", data={**form, "answer": answer})
+    token = re.search(r'name="token" value="([^"]+)"', graded.text)
+    assert token is not None, graded.text[:500]
+    rated = client.post("/practice/rate", data={"csrf": form["csrf"], "token": token[1], "rating": rating})
+    assert rated.status_code == 303
+
+
+def test_two_learners_practise_the_same_question_and_each_sees_only_their_own(team: Team) -> None:
+    ann, bob = team.signed_in("ann"), team.signed_in("bob")
+    _practise(ann, "Ann's answer: event notification only says something happened.", "1")
+    _practise(ann, "Ann again: carried state lets consumers skip the call back.", "3")
+    _practise(bob, "Bob's answer: ECST ships the state itself.", "4")
+    with Store.open(team.location) as store:
+        ann_log = PracticeLog(store, user_id=team.ids["ann"]).history(QID)
+        bob_log = PracticeLog(store, user_id=team.ids["bob"]).history(QID)
+        assert [r.rating for r in ann_log] == [1, 3] and [r.rating for r in bob_log] == [4]
+        assert PracticeLog(store).history(QID) == []  # nothing landed on the local user
+    ann_page, bob_page = text_of(ann.get(f"/progress/{QID}").text), text_of(bob.get(f"/progress/{QID}").text)
+    assert "Ann's answer" in ann_page and "Ann again" in ann_page and "Bob's answer" not in ann_page
+    assert "Bob's answer" in bob_page and "Ann" not in bob_page
+    assert "2 reviews" in text_of(ann.get("/progress").text) and "1 review" in text_of(bob.get("/progress").text)
+    _, ann_iid = _interview(ann)
+    assert f"/interview/report/{ann_iid}" in ann.get("/interview").text
+    assert f"/interview/report/{ann_iid}" not in bob.get("/interview").text
+    assert "/interview/report/" not in bob.get("/interview").text
