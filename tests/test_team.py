@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, Type
 
 from archqa.errors import ConfigError
 from archqa.store import Store
@@ -16,6 +17,7 @@ from archqa.team import (
     PERMISSIONS,
     ROLES,
     AccessDenied,
+    accounts,
     assign,
     authenticate,
     candidates_of,
@@ -40,10 +42,20 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    # argon2id still, with the cheapest parameters: the real ones cost most of a second per hash on CI
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     location = tmp_path / "s.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     with Store.open(location) as s:
         yield s
+
+
+def test_passwords_are_hashed_with_argon2id_at_rfc_9106_cost() -> None:
+    hasher = accounts._HASHER
+    assert hasher.type is Type.ID
+    assert (hasher.time_cost, hasher.memory_cost, hasher.parallelism) >= (3, 65536, 4)
+    digest = hasher.hash(PASSWORD)
+    assert digest.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 def test_a_password_is_stored_as_an_argon2id_hash_and_checked(store: Store) -> None:

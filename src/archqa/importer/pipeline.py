@@ -19,6 +19,7 @@ from archqa.importer.read import Parsed, read_file_questions
 from archqa.importer.read import parse_file as _parse_file
 from archqa.limits import read_document_bytes
 from archqa.store.store import Store
+from archqa.team.accounts import is_team
 
 __all__ = ["FileResult", "ImportReport", "expand_paths", "import_paths", "read_file_questions"]
 
@@ -150,6 +151,7 @@ def import_paths(
     max_bytes: int = MAX_BYTES,
     progress: Callable[[Path], None] | None = None,
     workers: int | None = None,
+    user_id: int = 0,
 ) -> ImportReport:
     """Import files into the store, one transaction per file; a bad file never stops the others.
 
@@ -157,8 +159,10 @@ def import_paths(
     pool of worker processes (one per core) while this process writes each
     finished file to the store in its own transaction, in path order. At most a
     few files per worker are in flight, so memory stays bounded however much is
-    imported.
+    imported. On a team store (one with accounts) new and changed questions wait for review, imported by
+    ``user_id``.
     """
+    status = "review" if is_team(store) else "published"
     files, missing = expand_paths(paths)
     report = ImportReport(files=list(missing))
     total = 0
@@ -194,6 +198,8 @@ def import_paths(
             parsed.repaired,
             parsed.unrepaired,
             parsed.refs,
+            status,
+            user_id,
         )
         report.files.append(
             FileResult(

@@ -34,6 +34,14 @@ def default_db_path() -> Path:
     return Path(base) / "archqa" / "archqa.db"
 
 
+def _content(data: str) -> object:
+    """A question's JSON without where it was found: a line moved in its file is no change to review."""
+    value = json.loads(data)
+    if isinstance(value, dict):
+        value.pop("provenance", None)
+    return value
+
+
 def store_error(path: Path | str, exc: BaseException) -> StoreError:
     """A database error as a StoreError that says what happened to the store at ``path`` and what to do."""
     msg = str(exc).strip()
@@ -70,6 +78,8 @@ class Store:
         self.dialect = "sqlite" if isinstance(db, sqlite3.Connection) else "postgresql"
         self.location = location or str(path)
         """Where the store is, for messages: the file, or the PostgreSQL URL without its password."""
+        self.published_only = False
+        """When True, search, list, get and iter_questions show only published questions (a team's learners)."""
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> Store:
@@ -211,14 +221,26 @@ class Store:
         repaired_lines: int = 0,
         unrepaired: Sequence[int] = (),
         refs: str = "{}",
+        status: str = "published",
+        user_id: int = 0,
     ) -> None:
-        """Replace everything a file contributed with prepared rows (see ``prepare``), in one transaction."""
+        """Replace everything a file contributed with prepared rows (see ``prepare``), in one transaction.
+
+        With ``status='review'`` (a team store) each new or changed question waits for review: it gets that status
+        and a new version in ``question_versions`` (action 'import', by ``user_id``); a question the file still
+        has unchanged keeps its status and version."""
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
             if self.is_postgres:  # one writer at a time picks new rowids and question ids, as in SQLite
                 db.execute("LOCK TABLE questions IN SHARE ROW EXCLUSIVE MODE")
             row = db.execute("SELECT id FROM sources WHERE path=?", (path,)).fetchone()
+            before: dict[str, tuple[str, str, int]] = {}
+            if row and status != "published":
+                before = {
+                    r[0]: (r[1], r[2], r[3])
+                    for r in db.execute("SELECT id, data, status, version FROM questions WHERE source_id=?", (row[0],))
+                }
             if row:
                 self._delete_source(row[0])
             cur = db.execute(
@@ -259,12 +281,16 @@ class Store:
                 if qid != base:
                     data = Question.model_validate_json(data).model_copy(update={"id": qid}).model_dump_json()
                 rowid = next_rowid + i
-                out.append((rowid, qid, source_id, i, *r[1:14], data, r[15]))
+                state: tuple[str, int] = ("published", 1)
+                if status != "published":
+                    state = self._import_version(qid, data, before.get(qid), status, user_id)
+                out.append((rowid, qid, source_id, i, *r[1:14], data, r[15], *state))
                 fts.append((rowid, r[3], r[16], r[17], r[18]))
             db.executemany(
                 "INSERT INTO questions (rowid, id, source_id, ord, number, line, title, topic, cluster,"
                 " cluster_confidence, cluster_reason, difficulty, difficulty_confidence, difficulty_reason, tags,"
-                " flags, norm_title, data, title_terms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " flags, norm_title, data, title_terms, status, version)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 out,
             )
             db.executemany("INSERT INTO questions_fts (rowid, title, body, topic, tags) VALUES (?,?,?,?,?)", fts)
@@ -272,6 +298,22 @@ class Store:
         except BaseException:
             self._rollback()
             raise
+
+    def _import_version(
+        self, qid: str, data: str, before: tuple[str, str, int] | None, status: str, user_id: int
+    ) -> tuple[str, int]:
+        """(status, version) of an imported question on a team store: unchanged keeps both; otherwise the next
+        version, recorded in ``question_versions``."""
+        if before is not None and _content(before[0]) == _content(data):
+            return before[1], before[2]
+        last = self.db.execute("SELECT max(version) FROM question_versions WHERE question_id=?", (qid,)).fetchone()
+        version = max(int(last[0] or 0), before[2] if before else 0) + 1
+        self.db.execute(
+            "INSERT INTO question_versions (question_id, version, data, status, action, user_id, at)"
+            " VALUES (?,?,?,?,'import',?,?)",
+            (qid, version, data, status, user_id, datetime.now(UTC).isoformat()),
+        )
+        return status, version
 
     def _rollback(self) -> None:
         """Roll back the open transaction, if SQLite has not already (it does on a full disk or a damaged file)."""
@@ -380,7 +422,8 @@ class Store:
     def get(self, qid: str) -> dict[str, object] | None:
         row = self.db.execute(
             "SELECT q.data, q.cluster, q.cluster_confidence, q.cluster_reason, q.difficulty_confidence,"
-            " q.difficulty_reason, q.flags, s.path FROM questions q JOIN sources s ON s.id=q.source_id WHERE q.id=?",
+            " q.difficulty_reason, q.flags, s.path FROM questions q JOIN sources s ON s.id=q.source_id WHERE q.id=?"
+            + (" AND q.status = 'published'" if self.published_only else ""),
             (qid,),
         ).fetchone()
         if row is None:
@@ -404,7 +447,7 @@ class Store:
     def _filters(
         self, topic: str | None, difficulty: str | None, tag: str | None, source: str | None
     ) -> tuple[str, list[object]]:
-        where: list[str] = []
+        where: list[str] = ["q.status = 'published'"] if self.published_only else []
         args: list[object] = []
         if topic:
             where.append("(lower(q.topic) LIKE ? OR q.cluster = ?)")
@@ -457,7 +500,7 @@ class Store:
             return self._search_postgres(words, any_words, where, args, limit)
         match = (" OR " if any_words else " ").join(f'"{w}"' for w in words)
         rank = "bm25(questions_fts, 5.0, 1.0, 2.0, 2.0)"
-        if not args:
+        if where == "TRUE":
             # No filters: rank inside the FTS table alone, then fetch details and snippets for the top rows only.
             top = self.db.execute(
                 f"SELECT rowid, {rank} AS r FROM questions_fts WHERE questions_fts MATCH ? ORDER BY r LIMIT ?",
@@ -562,7 +605,9 @@ class Store:
         """(id, cluster, topic, difficulty, data json, source path) of every question, in import order."""
         yield from self.db.execute(
             "SELECT q.id, q.cluster, q.topic, q.difficulty, q.data, s.path FROM questions q"
-            " JOIN sources s ON s.id = q.source_id ORDER BY q.rowid"
+            " JOIN sources s ON s.id = q.source_id"
+            + (" WHERE q.status = 'published'" if self.published_only else "")
+            + " ORDER BY q.rowid"
         )
 
     def source_refs(self) -> dict[str, str]:

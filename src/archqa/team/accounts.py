@@ -11,6 +11,7 @@ import hashlib
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -41,7 +42,6 @@ LOCAL_USER = 0
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 _HASHER = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 low-memory parameters
-_DUMMY_HASH = _HASHER.hash("an unknown account's password is checked against this")
 _COLUMNS = "id, name, display_name, role, disabled"
 
 
@@ -67,6 +67,12 @@ class Account(BaseModel):
 def may(role: str, permission: str) -> bool:
     """Whether ``role`` has ``permission`` (see ``PERMISSIONS``); False for an unknown permission."""
     return role in PERMISSIONS.get(permission, frozenset())
+
+
+@cache
+def _dummy_hash() -> str:
+    """What an unknown name's password is checked against (made on first use, not at import)."""
+    return _HASHER.hash("an unknown account's password is checked against this")
 
 
 def _now() -> datetime:
@@ -198,7 +204,7 @@ def authenticate(store: Store, name: str, password: str) -> Account | None:
     """The account when ``password`` is its password, else None (unknown name, wrong password, disabled or no
     password). An unknown name costs one hash check too, so timing does not tell which names exist."""
     row = store.db.execute(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name=? AND id <> 0", (name,)).fetchone()
-    digest = row[5] if row is not None and row[5] else _DUMMY_HASH
+    digest = row[5] if row is not None and row[5] else _dummy_hash()
     ok: bool
     try:
         ok = _HASHER.verify(digest, password)
