@@ -6,6 +6,7 @@ who each see only their own reviews, progress and interviews."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -298,3 +299,128 @@ def test_two_learners_practise_the_same_question_and_each_sees_only_their_own(te
     assert f"/interview/report/{ann_iid}" in ann.get("/interview").text
     assert f"/interview/report/{ann_iid}" not in bob.get("/interview").text
     assert "/interview/report/" not in bob.get("/interview").text
+
+
+# -- the team pages --------------------------------------------------------------
+
+
+WRITTEN = {
+    "id": "team-written",
+    "title": "When does event notification beat event-carried state transfer?",
+    "topic": "Messaging",
+    "difficulty": "Intermediate",
+    "key_insight": "Pick by who should own the data and how much staleness the consumers can bear.",
+    "answer": " ".join(
+        [
+            "A notification says that something changed and lets each consumer fetch what it needs, so the",
+            "producer keeps sole ownership of its data and consumers always read the current state.",
+            "Carried state puts the changed fields in the event itself, which spares every consumer the call back",
+            "and lets it keep working while the producer is down, at the cost of copies that must be kept in step.",
+            "Notifications suit data that changes often or is large, where consumers need only part of it and",
+            "stale copies would mislead; the price is a burst of reads against the producer after each event,",
+            "which can overload it when many consumers react at once. Carried state suits read-heavy consumers",
+            "that must stay available, such as a search index or a cache, and teams that accept eventual",
+            "consistency. Schema ownership matters more with carried state: every field in the event becomes a",
+            "contract, so version the schema, add fields rather than change them, and let consumers ignore what",
+            "they do not know. Personal data in events spreads to every consumer and every retained log segment,",
+            "which complicates deletion requests; keep it out or encrypt it per subject. Many systems mix both:",
+            "thin events for most changes and fat events for the few consumers that need autonomy, with a replay",
+            "from a compacted topic to build a new consumer's copy. Measure the call-back load and the lag of the",
+            "copies before choosing, and write the choice down so the next team knows why it was made.",
+        ]
+    ),
+    "key_points": [
+        "A notification carries only the fact of the change",
+        "Consumers call back for the data they need",
+        "Carried state removes the call back but spreads copies",
+    ],
+    "related": ["behavioral-orchestration-vs-choreography"],
+}
+"""A model-written question; its related link names a question the team's bank does not have (a finding)."""
+
+
+def _written(team: Team, **changes: Any) -> str:
+    """The model-written question in the team's bank, waiting for review; its id."""
+    from archqa.model import Question
+    from archqa.team.review import add_questions
+
+    with Store.open(team.location) as store:
+        (qid,) = add_questions(store, [Question.model_validate(WRITTEN | changes)], "model", team.ids["al"])
+    return qid
+
+
+def test_a_written_question_is_hidden_until_an_author_edits_and_another_reviewer_approves(team: Team) -> None:
+    qid = _written(team)
+    ann, al, rex = team.signed_in("ann"), team.signed_in("al"), team.signed_in("rex")
+    assert ann.get(f"/questions/{qid}").status_code == 404
+    assert qid not in ann.get("/questions", params={"q": "notification"}).text
+    queued = al.get("/review").text
+    assert f'href="/review/{qid}"' in queued and "by al" in queued
+    page = al.get(f"/review/{qid}").text
+    draft = html.unescape(re.search(r'<textarea id="edit-question"[^>]*>(.*?)</textarea>', page, re.S)[1])  # type: ignore[index]
+    assert 'action="/review/' + qid + '/decide"' not in page  # an author edits, does not decide
+    assert "links.related" in page  # the validator's finding: it names questions this bank does not have
+    token = csrf_of(al, "/review")
+    bad = al.post(f"/review/{qid}/edit", data={"csrf": token, "question": draft.replace('"title"', '"titel"', 1)})
+    assert bad.status_code == 400 and "The edit was not saved" in text_of(bad.text)
+    edited = json.loads(draft) | {"title": "Event notification or carried state?", "related": []}
+    r = al.post(f"/review/{qid}/edit", data={"csrf": token, "question": json.dumps(edited), "note": "clearer title"})
+    assert r.status_code == 303
+    assert "Event notification or carried state?" in text_of(rex.get(f"/review/{qid}").text)
+    approved = rex.post(f"/review/{qid}/decide", data={"csrf": csrf_of(rex, "/review"), "action": "approve"})
+    assert approved.status_code == 303, re.findall(r"<p class=.error.>.*?</p>|<li><strong>.*?</li>", approved.text)
+    assert ann.get(f"/questions/{qid}").status_code == 200
+    history = text_of(rex.get(f"/review/{qid}").text)
+    assert "clearer title" in history and "approve" in history and "published" in history
+
+
+def test_an_interviewer_builds_a_set_downloads_its_pack_and_records_a_scorecard(team: Team) -> None:
+    from archqa.team.accounts import assign
+    from archqa.team.review import approve
+
+    qid = _written(team, related=[])
+    with Store.open(team.location) as store:
+        approve(store, qid, team.ids["rex"])
+        assign(store, team.ids["ivy"], team.ids["ann"])
+    ivy = team.signed_in("ivy")
+    page = f"/candidates/{team.ids['ann']}"
+    token = csrf_of(ivy, page)
+    built = ivy.post(page + "/sets", data={"csrf": token, "count": "1", "seed": "0"})
+    assert built.status_code == 303, text_of(built.text)
+    shown = ivy.get(page).text
+    pack = re.search(rf'href="({page}/sets/(\d+)/pack)"', shown)
+    assert pack is not None and qid in shown  # the set counts as exposure
+    got = ivy.get(pack[1])
+    assert got.status_code == 200 and "When does event notification beat" in html.unescape(got.text)
+    form = {"csrf": token, "overall": "yes", "set_id": pack[2], "notes": "Clear on trade-offs."}
+    assert ivy.post(page + "/scorecards", data=form).status_code == 303
+    assert "Clear on trade-offs." in text_of(ivy.get(page).text)
+    # The admin sees the candidate but, not assigned, neither their sets nor scorecards.
+    admin_view = text_of(team.signed_in("ada").get(page).text)
+    assert "Clear on trade-offs." not in admin_view and "You are not assigned" in admin_view
+
+
+def test_the_admin_adds_a_user_changes_a_role_and_assigns_a_candidate(team: Team) -> None:
+    ada = team.signed_in("ada")
+    token = csrf_of(ada, "/admin/users")
+    add = {"csrf": token, "action": "add", "name": "cy", "password": PASSWORD, "role": "learner"}
+    assert ada.post("/admin/users", data=add).status_code == 303
+    short = ada.post("/admin/users", data={**add, "name": "dee", "password": "short"})
+    assert short.status_code == 400 and "Nothing changed" in text_of(short.text)
+    assert (
+        ada.post(
+            "/admin/users", data={"csrf": token, "action": "role", "name": "cy", "role": "interviewer"}
+        ).status_code
+        == 303
+    )
+    cy = team.signed_in("cy")
+    assert cy.get("/candidates").status_code == 200
+    with Store.open(team.location) as store:
+        from archqa.team.accounts import account_by_name
+
+        cy_id = account_by_name(store, "cy").id  # type: ignore[union-attr]
+    assign = {"csrf": token, "action": "assign", "interviewer": str(cy_id), "candidate": str(team.ids["bob"])}
+    assert ada.post("/admin/users", data=assign).status_code == 303
+    assert cy.get(f"/candidates/{team.ids['bob']}").status_code == 200
+    assert ada.post("/admin/users", data={"csrf": token, "action": "disable", "name": "cy"}).status_code == 303
+    assert cy.get("/candidates").status_code == 303  # signed out everywhere

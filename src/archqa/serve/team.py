@@ -96,7 +96,7 @@ def _review_page(
     request: Request, qid: str, *, status_code: int = 200, message: str = "", draft: str | None = None
 ) -> Response:
     from archqa.team import review
-    from archqa.team.accounts import get_account, may
+    from archqa.team.accounts import may
 
     store = _store(request)
     versions = review.history(store, qid)
@@ -109,15 +109,10 @@ def _review_page(
             hint="Pick one from the Review page.",
         )
     latest = versions[-1]
-    names: dict[int, str] = {}
-    for v in versions:
-        if v.user_id not in names:
-            who = get_account(store, v.user_id)
-            names[v.user_id] = who.shown_name if who is not None else f"user {v.user_id}"
     account = current_account(request)
     role = account.role if account is not None else ""
     if draft is None:
-        draft = json.dumps(json.loads(latest.data), indent=2, ensure_ascii=False)
+        draft = json.dumps(latest.question.model_dump(mode="json", exclude_defaults=True), indent=2, ensure_ascii=False)
     return page(
         request,
         "review_question.html",
@@ -126,20 +121,12 @@ def _review_page(
         qid=qid,
         versions=versions,
         latest=latest,
-        title=_title(latest.data),
-        names=names,
+        title=latest.question.title,
         draft=draft,
         message=message,
         can_review=may(role, "review"),
         own=latest.user_id == current_user_id(request),
     )
-
-
-def _title(data: str) -> str:
-    try:
-        return str(json.loads(data).get("title", ""))
-    except (ValueError, AttributeError):
-        return ""
 
 
 @requires("author")
@@ -324,7 +311,7 @@ def candidate_pack(request: Request) -> Response:
     try:
         sid = int(request.path_params["sid"])
         found = interviewer.get_set(_store(request), sid, current_user_id(request))
-        if found is None or found.candidate_id != person.id:
+        if found.candidate_id != person.id:
             raise LookupError(sid)
         html = interviewer.pack(_store(request), sid, current_user_id(request))
     except (ValueError, LookupError, ArchqaError):
