@@ -16,13 +16,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from archqa.errors import InputError
 from archqa.formats.house import read_document
 from archqa.model import BibEntry, GlossaryEntry, Question, Tool, type_slug
 from archqa.text import terms
 from archqa.validate.code import canonical
+
+if TYPE_CHECKING:
+    from archqa.store import Store
 
 CACHE_VERSION = 6
 
@@ -349,49 +352,53 @@ class _StoreLoader:
 
 def load_store_bank(db: str | Path | None = None) -> Bank:
     """A Bank over the import store: topics are the six clusters where a question was classified."""
-    from archqa.model import CLUSTERS
     from archqa.store import Store
+
+    with Store.open(db) as store:
+        return store_bank(store, str(db or "store"))
+
+
+def store_bank(store: Store, shown: str = "store") -> Bank:
+    """A Bank over an open store (its ``published_only`` applies): see ``load_store_bank``."""
+    from archqa.model import CLUSTERS
 
     full: dict[int, Question] = {}
     entries: list[Entry] = []
     refs: dict[str, FileRefs] = {}
     paths: list[str] = []
     loader = _StoreLoader(full)
-    with Store.open(db) as store:
-        for path, raw in store.source_refs().items():
-            data = json.loads(raw)
-            refs[path] = FileRefs(
-                bibliography={b["id"]: BibEntry.model_validate(b) for b in data.get("bibliography", [])},
-                glossary={g["id"]: GlossaryEntry.model_validate(g) for g in data.get("glossary", [])},
-                tools={t["id"]: Tool.model_validate(t) for t in data.get("tools", [])},
-            )
-            paths.append(path)
-        for key, (qid, cluster, topic, _difficulty, data, path) in enumerate(store.iter_questions()):
-            q = Question.model_validate_json(data)
-            q.topic = CLUSTERS.get(cluster, topic or "Other")
-            full[key] = q
-            diff = q.difficulty.rank if q.difficulty is not None else -1
-            h = int.from_bytes(hashlib.blake2b(qid.encode(), digest_size=7).digest(), "big")
-            langs = ",".join(sorted({canonical(c.language) or c.language.lower() for c in q.code if c.language}))
-            entries.append(
-                Entry(
-                    key,
-                    qid,
-                    path,
-                    q.topic,
-                    diff,
-                    h,
-                    ",".join(q.tags),
-                    langs,
-                    completeness(q),
-                    bank=loader,
-                    kind=type_slug(q.type),
-                )
-            )
-    if not entries:
-        raise InputError(
-            str(db or "store"), None, "the store has no questions", "import some with `archqa import PATH`"
+    for path, raw in store.source_refs().items():
+        data = json.loads(raw)
+        refs[path] = FileRefs(
+            bibliography={b["id"]: BibEntry.model_validate(b) for b in data.get("bibliography", [])},
+            glossary={g["id"]: GlossaryEntry.model_validate(g) for g in data.get("glossary", [])},
+            tools={t["id"]: Tool.model_validate(t) for t in data.get("tools", [])},
         )
+        paths.append(path)
+    for key, (qid, cluster, topic, _difficulty, data, path) in enumerate(store.iter_questions()):
+        q = Question.model_validate_json(data)
+        q.topic = CLUSTERS.get(cluster, topic or "Other")
+        full[key] = q
+        diff = q.difficulty.rank if q.difficulty is not None else -1
+        h = int.from_bytes(hashlib.blake2b(qid.encode(), digest_size=7).digest(), "big")
+        langs = ",".join(sorted({canonical(c.language) or c.language.lower() for c in q.code if c.language}))
+        entries.append(
+            Entry(
+                key,
+                qid,
+                path,
+                q.topic,
+                diff,
+                h,
+                ",".join(q.tags),
+                langs,
+                completeness(q),
+                bank=loader,
+                kind=type_slug(q.type),
+            )
+        )
+    if not entries:
+        raise InputError(shown, None, "the store has no questions", "import some with `archqa import PATH`")
     topics = [t for t in CLUSTERS.values() if any(e.topic == t for e in entries)]
     return Bank(paths=paths, entries=entries, refs=refs, topics=topics, overviews={}, _loader=loader, _full=dict(full))
 
