@@ -424,3 +424,14 @@ def test_the_admin_adds_a_user_changes_a_role_and_assigns_a_candidate(team: Team
     assert cy.get(f"/candidates/{team.ids['bob']}").status_code == 200
     assert ada.post("/admin/users", data={"csrf": token, "action": "disable", "name": "cy"}).status_code == 303
     assert cy.get("/candidates").status_code == 303  # signed out everywhere
+
+
+def test_the_session_cookie_is_secure_off_loopback_and_local_mode_has_no_sign_in(tmp_path: Path) -> None:
+    from archqa.serve.auth import session_cookie
+
+    assert "; Secure" in session_cookie("t", ServeConfig(host="0.0.0.0"), 60)
+    assert "; Secure" not in session_cookie("t", ServeConfig(host="127.0.0.1"), 60)
+    local = TestClient(create_app(ServeConfig(db=tmp_path / "local.db")), follow_redirects=False)
+    assert local.get("/signin").headers["location"] == "/"
+    assert local.get("/progress").status_code == 200  # nobody signs in on a local store
+    assert local.get("/admin/users").status_code == 404 and local.get("/review").status_code == 404

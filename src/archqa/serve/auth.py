@@ -108,7 +108,7 @@ class SessionAuth:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and not str(scope.get("path", "")).startswith("/static/"):  # assets: public
             conn = HTTPConnection(scope)
             if team_mode(conn):
                 token = conn.cookies.get(SESSION_COOKIE, "")
