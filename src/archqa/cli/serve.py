@@ -18,14 +18,14 @@ from archqa.cli.store import db_option
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on. Anything but loopback lets other machines in: without --team the app has no "
-    "accounts.",
+    help="Address to listen on. Anything but loopback lets other machines in: without --team the app has no accounts.",
 )
 @click.option(
     "--team",
     is_flag=True,
     help="Team mode: everyone signs in with an account, each person's practice is their "
-    "own, and browsing shows published questions only. On by itself for a postgresql:// --db.",
+    "own, and browsing shows published questions only. On by itself for a postgresql:// --db or a store with "
+    "accounts (`archqa user add`).",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the app in the default browser once it listens.")
 @db_option
@@ -41,7 +41,14 @@ def serve(port: int, host: str, open_browser: bool, team: bool, db: Path | str |
     from archqa.serve import ServeConfig, create_app
     from archqa.serve.config import is_loopback
 
-    team = team or str(db or "").startswith(("postgresql://", "postgres://"))
+    accounts = _accounts(db)
+    team = team or accounts > 0 or str(db or "").startswith(("postgresql://", "postgres://"))
+    if team and accounts == 0:
+        echo(
+            "archqa: warning: team mode, but the store has no accounts yet, so nobody can sign in: add one with "
+            "`archqa user add NAME --role admin` (same --db).",
+            err=True,
+        )
     if not is_loopback(host) and not team:
         echo(
             f"archqa: warning: listening on {host}: anyone who can reach this machine can use the app and "
@@ -56,6 +63,18 @@ def serve(port: int, host: str, open_browser: bool, team: bool, db: Path | str |
     if open_browser:
         threading.Timer(0.8, webbrowser.open, (url,)).start()
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+
+
+def _accounts(db: Path | str | None) -> int:
+    """How many accounts the store has (0 for a local store, or when archqa's team extra is not installed)."""
+    from archqa.store import Store
+
+    try:
+        from archqa.team.accounts import list_accounts
+    except ImportError:
+        return 0
+    with Store.open(db) as store:
+        return len(list_accounts(store))
 
 
 COMMANDS = [serve]
