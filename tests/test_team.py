@@ -4,12 +4,14 @@ PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, Type
+from click.testing import CliRunner, Result
 
 from archqa.errors import ConfigError
 from archqa.store import Store
@@ -36,6 +38,7 @@ from archqa.team import (
     start_session,
     unassign,
 )
+from tests.conftest import run_cli
 from tests.pg_support import pg_url, postgres_server  # noqa: F401  (fixtures)
 
 PASSWORD = "correct horse battery"
@@ -156,3 +159,62 @@ def test_an_interviewer_sees_only_assigned_candidates(store: Store) -> None:
         assign(store, ivy.id, 999)
     unassign(store, ivy.id, ada.id)
     assert candidates_of(store, ivy.id) == []
+
+
+def _cli(*args: str, stdin: str | None = None) -> Result:
+    """The command line in this process (its password hashing cheap): most of the test's commands; the real
+    entry point runs the ones that matter end to end."""
+    from archqa.cli.app import cli
+
+    return CliRunner().invoke(cli, list(args), input=stdin, prog_name="archqa")
+
+
+def test_the_user_and_review_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = str(tmp_path / "team.db")
+    added = run_cli("user", "add", "ada", "--role", "reviewer", "--password-stdin", "--db", db, stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    assert "added ada (reviewer)" in added.stdout
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    short = _cli("user", "add", "bob", "--role", "learner", "--password-stdin", "--db", db, stdin="short\n")
+    assert short.exit_code == 2 and "at least 10" in short.stderr
+    prompted = _cli("user", "add", "ivy", "--role", "interviewer", "--db", db, stdin=f"{PASSWORD}\n{PASSWORD}\n")
+    assert prompted.exit_code == 0, prompted.output
+    assert PASSWORD not in prompted.output  # hidden input
+    assert (
+        _cli("user", "add", "cam", "--role", "learner", "--password-stdin", "--db", db, stdin=PASSWORD).exit_code == 0
+    )
+    assert "ada is now admin" in _cli("user", "role", "ada", "admin", "--db", db).stdout
+    assert _cli("user", "assign", "ivy", "cam", "--db", db).exit_code == 0
+    wrong = _cli("user", "assign", "cam", "ivy", "--db", db)
+    assert wrong.exit_code == 2 and "cannot interview candidates" in wrong.stderr
+    assert _cli("user", "disable", "cam", "--db", db).exit_code == 0
+    listed = json.loads(_cli("user", "list", "--format", "json", "--db", db).stdout)
+    assert [(a["name"], a["role"], a["disabled"]) for a in listed] == [
+        ("ada", "admin", False),
+        ("cam", "learner", True),
+        ("ivy", "interviewer", False),
+    ]
+    with Store.open(db) as store:
+        ada = authenticate(store, "ada", PASSWORD)
+        assert ada is not None and ada.role == "admin"
+        assert authenticate(store, "cam", PASSWORD) is None
+        ivy = authenticate(store, "ivy", PASSWORD)
+        assert ivy is not None and [c.name for c in candidates_of(store, ivy.id)] == ["cam"]
+
+    drill = tmp_path / "drill.md"
+    drill.write_text(
+        "# Drill\n\n### Q1: What is replication lag?\n\n**Answer:** The delay before a follower shows a write.\n\n"
+        "### Q2: How do you read your own writes?\n\n**Answer:** Read from the leader for a while after writing.\n"
+    )
+    assert _cli("import", str(drill), "--db", db).exit_code == 0
+    waiting = json.loads(_cli("review", "list", "--format", "json", "--db", db).stdout)
+    assert len(waiting) == 2 and {w["version"] for w in waiting} == {1}
+    first, second = (w["question_id"] for w in waiting)
+    approved = run_cli("review", "approve", first, "--db", db)
+    assert approved.returncode == 0 and "version 2 is published" in approved.stdout
+    assert _cli("review", "reject", second, "--db", db).exit_code == 2  # --note is required
+    assert _cli("review", "reject", second, "--note", "too thin", "--db", db).exit_code == 0
+    assert "nothing waits for review" in _cli("review", "list", "--db", db).stdout
+    with Store.open(db) as store:
+        store.published_only = True
+        assert [h.id for h in store.list()] == [first]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import click
 
 from archqa import __version__
-from archqa.cli import export, generate, grade, interview, migrate, practice, serve, store, validate
+from archqa.cli import export, generate, grade, interview, migrate, practice, serve, store, team, validate
 
-COMMAND_MODULES = (export, generate, grade, interview, migrate, practice, serve, store, validate)
+COMMAND_MODULES = (export, generate, grade, interview, migrate, practice, serve, store, team, validate)
 """The modules whose ``COMMANDS`` make up the command line."""
 
 

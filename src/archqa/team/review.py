@@ -80,6 +80,8 @@ class QueueItem(BaseModel):
     at: datetime | None
     errors: int
     warnings: int
+    checked: bool
+    """Whether the validator ran on this version (an imported one is checked when it is approved)."""
 
 
 def _now() -> str:
@@ -196,7 +198,7 @@ def _get_version(store: Store, question_id: str, version: int) -> Version:
 def queue(store: Store) -> list[QueueItem]:
     """The questions waiting for review (status 'review'), the longest waiting first."""
     rows = store.db.execute(
-        "SELECT q.id, q.title, q.topic, q.origin, q.version, s.path, v.user_id, v.at, v.findings"
+        "SELECT q.id, q.title, q.topic, q.origin, q.version, s.path, v.user_id, v.at, v.findings, v.action"
         " FROM questions q JOIN sources s ON s.id = q.source_id"
         " LEFT JOIN question_versions v ON v.question_id = q.id AND v.version = q.version"
         " WHERE q.status = 'review' ORDER BY v.at, q.rowid"
@@ -219,6 +221,7 @@ def queue(store: Store) -> list[QueueItem]:
                 at=datetime.fromisoformat(r[7]) if r[7] else None,
                 errors=sum(1 for f in findings if f.get("severity") == "error"),
                 warnings=sum(1 for f in findings if f.get("severity") == "warning"),
+                checked=r[9] is not None and r[9] != "import",
             )
         )
     return out
