@@ -435,3 +435,19 @@ def test_the_session_cookie_is_secure_off_loopback_and_local_mode_has_no_sign_in
     assert local.get("/signin").headers["location"] == "/"
     assert local.get("/progress").status_code == 200  # nobody signs in on a local store
     assert local.get("/admin/users").status_code == 404 and local.get("/review").status_code == 404
+
+
+def test_sets_and_practice_from_a_team_store_take_only_published_questions(team: Team) -> None:
+    from archqa.serve.generate import Options, build
+    from archqa.team.review import approve
+
+    published = _written(team, related=[])
+    waiting = _written(team, related=[], title="A second written question, still under review")
+    with Store.open(team.location) as store:
+        approve(store, published, team.ids["rex"])
+    opts = Options(source="store", count=2, mix=(0, 100, 0), shortfall=True)
+    assert [q.id for q in build(team.app.state.config, opts).set.questions] == [published]
+    ann = team.signed_in("ann")
+    page = ann.get("/practice", params={"source": "store"}).text
+    assert f'name="qid" value="{published}"' in page
+    assert ann.get("/practice", params={"source": "store", "id": waiting}).status_code == 404

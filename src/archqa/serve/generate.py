@@ -29,10 +29,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from archqa.errors import ArchqaError, ConfigError
+from archqa.errors import ArchqaError
 from archqa.export import ExportOptions, dumps_set, exporters, get_exporter
 from archqa.export.render import difficulty_label, slug
 from archqa.generate import GeneratedSet, generate, load_bank
+from archqa.generate.bank import store_bank
 from archqa.generate.select import bank_topics
 from archqa.model import CLUSTERS, Blueprint, cluster_of
 from archqa.serve.auth import requires
@@ -40,6 +41,7 @@ from archqa.serve.config import ServeConfig
 from archqa.serve.data import config_of
 from archqa.serve.security import csrf_protected
 from archqa.serve.templating import error_page, page
+from archqa.store import Store
 from archqa.validate.engine import format_score
 
 CACHE_SIZE = 16
@@ -271,10 +273,11 @@ def form_message(exc: ArchqaError) -> str:
 
 def build(config: ServeConfig, opts: Options) -> GeneratedSet:
     """Generate the set ``opts`` ask for from the app's bank or store (BlueprintError etc. when it cannot)."""
-    if opts.source == "store" and config.team:
-        # TODO(team): the store's bank would include questions still under review; until load_bank can take
-        # published questions only, a team server generates from the bundled bank.
-        raise ConfigError("on a team server sets come from the bank only (the store holds unreviewed questions)")
+    if opts.source == "store" and config.team:  # a team's store: what reviewers published, nothing under review
+        with Store.open(config.db) as store:
+            store.published_only = True
+            bank = store_bank(store, "store")
+            return generate(opts.blueprint(), bank=bank, allow_shortfall=opts.shortfall, title=opts.title or None)
     if opts.source == "store":
         bank = load_bank(f"store:{config.db}" if config.db is not None else "store")
     else:
