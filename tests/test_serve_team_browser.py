@@ -1,6 +1,6 @@
 """Team mode in a real headless Chromium on PostgreSQL, phone-wide: the practice page sends the browser to sign in,
 a wrong password then the right one bring it back, one card is practised and rated, and the review is the
-learner's; the sign-in page and the header pass axe in light and dark."""
+learner's; the sign-in page, the header and the admin's team pages pass axe in light and dark."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from archqa.practice import PracticeLog
+from archqa.practice import PracticeLog, load_questions
 from archqa.serve.practice import Desk
 from archqa.store import Store
 from archqa.team import accounts
-from archqa.team.accounts import create_account
+from archqa.team.accounts import assign, create_account
+from archqa.team.review import add_questions
 from tests.pg_support import pg_url, postgres_server  # noqa: F401
 from tests.serve_support import axe_violations, needs_browser, start_app, watched_page
 
@@ -44,7 +45,10 @@ def test_sign_in_and_practise_one_card_on_postgresql(
     monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     with Store.open(pg_url) as store:
         ann = create_account(store, "ann", PASSWORD, "learner", display_name="Ann Lee")
-        create_account(store, "bob", PASSWORD, "learner")
+        ada = create_account(store, "ada", PASSWORD, "admin")
+        assign(store, ada.id, ann.id)
+        bank = {pq.question.id: pq.question for pq in load_questions("bank")}
+        (waiting,) = add_questions(store, [bank[QID].model_copy(update={"id": "written"})], "model", ada.id)
     live = start_app(pg_url, team=True)  # type: ignore[arg-type]
     live.app.state.practice = Desk("lexical")
     w = watched_page(chromium, live.url, viewport={"width": 390, "height": 844})
@@ -82,6 +86,16 @@ def test_sign_in_and_practise_one_card_on_postgresql(
         page.wait_for_url(re.compile(r"/signin$"))
         page.goto(live.url + "/progress")
         assert "/signin?next=" in page.url
+        # The admin's team pages: plain forms and tables that pass axe and fit the phone.
+        page.fill("#signin-name", "ada")
+        page.fill("#signin-password", PASSWORD)
+        page.press("#signin-password", "Enter")
+        page.wait_for_url(re.compile(r"/progress$"))
+        for path in ("/admin/users", f"/review/{waiting}", f"/candidates/{ann.id}"):
+            page.goto(live.url + path)
+            assert page.locator("h1").count() == 1, path
+            _no_sideways_scroll(page)
+            _axe_clean(page)
         assert w.outside == []
         assert [e for e in w.errors if "status of 400" not in e] == []  # the 400: the wrong password's page
     finally:
