@@ -221,6 +221,10 @@ def test_sign_in_sign_out_and_a_wrong_password_that_names_no_account(team: Team)
     c = team.client()
     first = c.get("/practice?topic=data")
     assert first.status_code == 303 and first.headers["location"] == "/signin?next=%2Fpractice%3Ftopic%3Ddata"
+    polled = c.get(
+        "/practice/grader", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/practice?id=q"}
+    )
+    assert polled.status_code == 401 and polled.headers["hx-redirect"] == "/signin?next=%2Fpractice%3Fid%3Dq"
     token = csrf_of(c, "/signin")
     wrong = c.post("/signin", data={"csrf": token, "name": "ann", "password": "not her password"})
     unknown = c.post("/signin", data={"csrf": token, "name": "nobody-here", "password": "not her password"})

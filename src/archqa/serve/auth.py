@@ -7,8 +7,9 @@ thread pool, and leaves the account in the request's scope, where :func:`current
 
 Every endpoint is wrapped in :func:`requires` with the permission it needs (``"public"`` for sign-in, assets and
 health; one of ``archqa.team.accounts.PERMISSIONS`` otherwise), and a test walks every route of the app as every
-role. In team mode a request without a session is sent to ``/signin`` (GET) or refused with 401; a signed-in
-person without the permission gets a 403 page. Out of team mode nothing is checked and everyone is user 0, the
+role. In team mode a request without a session is sent to ``/signin`` (GET; an htmx request gets 401 with
+``HX-Redirect``, so the whole page goes there) or refused with 401; a signed-in person without the permission gets
+a 403 page. Out of team mode nothing is checked and everyone is user 0, the
 local store's one person, as before.
 
 CSRF: the double-submit check of ``security.csrf_protected`` stays; in team mode the token is also the one the
@@ -21,7 +22,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
@@ -156,6 +157,11 @@ def _refusal(request: Request, permission: str) -> Response | None:
     if allowed(request, permission):
         return None
     if current_account(request) is None:
+        if request.headers.get("hx-request"):  # htmx would swap the sign-in page into a fragment: go there instead
+            shown = urlsplit(request.headers.get("hx-current-url", ""))
+            target = (shown.path or "/") + (f"?{shown.query}" if shown.query else "")
+            signin = "/signin?next=" + quote(target, safe="")
+            return Response(status_code=401, headers={"hx-redirect": signin})
         if request.method in ("GET", "HEAD"):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse("/signin?next=" + quote(target, safe=""), status_code=303)
