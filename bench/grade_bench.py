@@ -1,23 +1,30 @@
 """Grading speed: the first grade after a cold start, and each later grade, for the default grader.
 
-    python bench/grade_bench.py [--answers N]
+    python bench/grade_bench.py [--answers N] [--runs N] [--baseline SRC]
 
 Prints, measured in this run:
+- the load average before and after (other work on the machine slows every figure);
 - cold start: a fresh Python process that imports archqa, loads the semantic grader and grades one answer
   (the wall time a user waits after `archqa practice` starts), against a fresh process that only imports
   archqa and grades the same answer with the lexical grader (the baseline: start-up without a model);
 - a practice session: the grader loads (and warms up) in a background thread while the first question is
   read, so what the user waits for after answering is the first grade alone;
-- warm grades: median and p95 per answer over the calibration answers (new answers: each text is graded
-  once, so no cache helps), against the lexical grader on the same answers; and the same in a fresh process
-  with the key points prepared before each answer arrives, as a practice session does while the question
-  is shown.
+- warm grades, each in a fresh process: median and p95 per answer over the calibration answers (new answers:
+  each text is graded once, so no cache helps), with the key points prepared before each answer arrives (as a
+  practice session does while the question is shown) and without, and the lexical grader on the same answers.
+
+``--baseline SRC`` times another source tree the same way in the same run, each measurement alternating with
+this one, so drift in the machine's speed hits both alike: for example the previous commit, unpacked with
+``git archive HEAD~1 src | tar -x -C /tmp/base`` and passed as ``--baseline /tmp/base/src``.
+``ARCHQA_THREADS`` (default 2) is the number of inputs the models run at once.
 Targets (issue 10): first grade under 1 s after start, each later grade under 150 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import subprocess
 import sys
@@ -52,16 +59,18 @@ print(loaded, time.perf_counter() - t1)
 """
 
 
-PREPARED = """
+WARM = """
 import json, sys, time
 from archqa.practice.audit import load_calibration
 from archqa.practice.grade import get_grader
-answers = load_calibration()[: int(sys.argv[2])]
-g = get_grader(sys.argv[1])
+grader, n, prepare = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "prepared"
+answers = load_calibration()[:n]
+g = get_grader(grader)
 g.grade("warm-up answer about replicas and the primary.", answers[0].points)
 times = []
 for a in answers:
-    g.prepare(a.points)  # what a practice session does while the question is shown and the answer typed
+    if prepare:
+        g.prepare(a.points)  # what a practice session does while the question is shown and the answer typed
     t = time.perf_counter()
     g.grade(a.answer, a.points)
     times.append(time.perf_counter() - t)
@@ -69,78 +78,87 @@ print(json.dumps(times))
 """
 
 
-def prepared(grader: str, n: int) -> list[float]:
-    """Warm grades in a fresh process, each after ``prepare`` (the key points encoded ahead, as in practice)."""
-    import json
+def _run(script: str, args: list[str], src: str | None) -> str:
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = os.pathsep.join([src, env["PYTHONPATH"]]) if env.get("PYTHONPATH") else src
+    out = subprocess.run([sys.executable, "-c", script, *args], check=True, capture_output=True, text=True, env=env)
+    return out.stdout
 
-    out = subprocess.run([sys.executable, "-c", PREPARED, grader, str(n)], check=True, capture_output=True, text=True)
-    return sorted(json.loads(out.stdout))
+
+def warm(grader: str, n: int, prepared: bool, src: str | None = None) -> list[float]:
+    """Seconds per grade over the first ``n`` calibration answers, sorted, in a fresh process; with
+    ``prepared``, each answer's key points are encoded (``Grader.prepare``) before its clock starts."""
+    return sorted(json.loads(_run(WARM, [grader, str(n), "prepared" if prepared else "new"], src)))
 
 
-def preloaded(grader: str) -> tuple[float, float]:
+def preloaded(grader: str, src: str | None = None) -> tuple[float, float]:
     """(seconds from start until the preloaded grader is ready, seconds for the first grade after that)."""
-    out = subprocess.run([sys.executable, "-c", PRELOADED, grader], check=True, capture_output=True, text=True)
-    loaded, first = out.stdout.split()
+    loaded, first = _run(PRELOADED, [grader], src).split()
     return float(loaded), float(first)
 
 
-def cold(grader: str, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", COLD, grader], check=True, capture_output=True)
-        out.append(time.perf_counter() - t)
-    return out
+def cold(grader: str, src: str | None = None) -> float:
+    """Wall seconds of a fresh process that imports archqa, loads ``grader`` and grades one answer."""
+    t = time.perf_counter()
+    _run(COLD, [grader], src)
+    return time.perf_counter() - t
+
+
+def _ms(times: list[float]) -> str:
+    p95 = times[int(0.95 * (len(times) - 1))]
+    return (
+        f"median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms "
+        f"over {len(times)} answers"
+    )
+
+
+def _load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--answers", type=int, default=120, help="calibration answers to time (default 120)")
     ap.add_argument("--runs", type=int, default=3, help="cold starts per grader (default 3)")
+    ap.add_argument("--baseline", metavar="SRC", help="another source tree (its src/ folder) to time alongside")
     args = ap.parse_args()
+    trees: list[tuple[str, str | None]] = [("this tree", None)]
+    if args.baseline:
+        trees.append((f"baseline {args.baseline}", args.baseline))
+    print(_load(), f"(before); ARCHQA_THREADS={os.environ.get('ARCHQA_THREADS', 'unset')}")
 
-    sem_cold, lex_cold = [], []
-    for _ in range(args.runs):  # alternate, so drift in the machine's speed hits both alike
-        sem_cold += cold("semantic", 1)
-        lex_cold += cold("lexical", 1)
-    print(f"cold start to first grade: semantic min {min(sem_cold):.2f} s, median {statistics.median(sem_cold):.2f} s; "
-          f"lexical (baseline) median {statistics.median(lex_cold):.2f} s; "
-          f"ratio {statistics.median(sem_cold) / statistics.median(lex_cold):.2f}  (target < 1 s)")
+    sem_cold: dict[str, list[float]] = {name: [] for name, _ in trees}
+    lex_cold = []
+    for _ in range(args.runs):  # alternate, so drift in the machine's speed hits all alike
+        for name, src in trees:
+            sem_cold[name].append(cold("semantic", src))
+        lex_cold.append(cold("lexical"))
+    for name, _ in trees:
+        t = sem_cold[name]
+        print(
+            f"[{name}] cold start to first grade: semantic min {min(t):.2f} s, median {statistics.median(t):.2f} s; "
+            f"lexical (this tree) median {statistics.median(lex_cold):.2f} s  (target < 1 s)"
+        )
 
-    pre = [preloaded("semantic") for _ in range(args.runs)]
-    load_s = statistics.median(p[0] for p in pre)
-    first_s = statistics.median(p[1] for p in pre)
-    print(f"practice session (the grader loads in the background while the first question is read): ready after "
-          f"{load_s:.2f} s; the first grade then takes {first_s * 1000:.0f} ms (median of {args.runs}); a user who "
-          f"answers after {load_s:.1f} s or more waits only for the grade")
+    pre: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in trees}
+    for _ in range(args.runs):
+        for name, src in trees:
+            pre[name].append(preloaded("semantic", src))
+    for name, _ in trees:
+        load_s = statistics.median(p[0] for p in pre[name])
+        first_s = statistics.median(p[1] for p in pre[name])
+        print(
+            f"[{name}] practice session (the grader loads in the background while the first question is read): "
+            f"ready after {load_s:.2f} s; the first grade then takes {first_s * 1000:.0f} ms (median of {args.runs})"
+        )
 
-    times = prepared("semantic", args.answers)
-    p95 = times[int(0.95 * (len(times) - 1))]
-    print(f"warm grade, semantic, key points prepared while the question is shown (as in practice): median "
-          f"{statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms over "
-          f"{len(times)} answers")
-
-    from archqa.practice.audit import load_calibration
-    from archqa.practice.grade import get_grader
-
-    answers = load_calibration()[: args.answers]
-    for name in ("semantic", "lexical"):
-        g = get_grader(name)
-        g.grade("warm-up answer about replicas and the primary.", answers[0].points)
-        times = []
-        for a in answers:
-            t = time.perf_counter()
-            g.grade(a.answer, a.points)
-            times.append(time.perf_counter() - t)
-        times.sort()
-        p95 = times[int(0.95 * (len(times) - 1))]
-        print(f"warm grade, {name}: median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-              f"max {times[-1] * 1000:.0f} ms over {len(times)} answers")
-        if name == "semantic":
-            sem_median = statistics.median(times)
-        else:
-            print(f"ratio semantic/lexical (median): {sem_median / statistics.median(times):.1f}  "
-                  "(target: semantic p95 < 150 ms)")
+    for prepared in (True, False):
+        what = "key points prepared while the question is shown (as in practice)" if prepared else "unprepared"
+        for name, src in trees:
+            print(f"[{name}] warm grade, semantic, {what}: {_ms(warm('semantic', args.answers, prepared, src))}")
+    print(f"[this tree] warm grade, lexical: {_ms(warm('lexical', args.answers, False))}")
+    print(_load(), "(after)")
 
 
 if __name__ == "__main__":

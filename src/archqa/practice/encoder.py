@@ -127,6 +127,15 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
+def _forget_pool() -> None:
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()  # a forked child has none of its parent's threads
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def run_each(session: Any, feeds: Sequence[dict[str, Any]], size: Callable[[dict[str, Any]], int]) -> list[Any]:
     """``session.run`` on each feed alone (first output), up to :func:`worker_threads` at once, longest first.
 

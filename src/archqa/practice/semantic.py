@@ -91,28 +91,31 @@ def _candidates(answer: str) -> tuple[Candidate, ...]:
 
 
 def candidate_vectors(encoder: Encoder, answer: str, cands: Sequence[Candidate]) -> Any:
-    """One unit vector per candidate: each sentence runs through the model once; a clause is pooled from its
+    """One unit vector per candidate: each sentence that a candidate uses runs through the model once (a list
+    of terms or a line to the grader is never a candidate, so it is not encoded); a clause is pooled from its
     sentence's tokens, a pair of sentences is the normalised sum of theirs."""
     import numpy as np
 
     sents = sentences(answer)
-    parts: list[list[tuple[int, int]]] = [[(0, len(s.text))] for s in sents]
+    used = sorted({n for c in cands for n in c.sentences})
+    at = {n: k for k, n in enumerate(used)}
+    parts: list[list[tuple[int, int]]] = [[(0, len(sents[n].text))] for n in used]
     slot: dict[int, tuple[int, int]] = {}
     for i, c in enumerate(cands):
         if len(c.sentences) == 1 and not c.whole:
             n = c.sentences[0]
-            slot[i] = (n, len(parts[n]))
-            parts[n].append((c.span.start - sents[n].start, c.span.end - sents[n].start))
-    pooled = encoder.encode_parts([s.text for s in sents], parts) if sents else []
+            slot[i] = (at[n], len(parts[at[n]]))
+            parts[at[n]].append((c.span.start - sents[n].start, c.span.end - sents[n].start))
+    pooled = encoder.encode_parts([sents[n].text for n in used], parts) if used else []
     rows = []
     for i, c in enumerate(cands):
         if i in slot:
-            n, k = slot[i]
-            rows.append(pooled[n][k])
+            k, m = slot[i]
+            rows.append(pooled[k][m])
         elif len(c.sentences) == 1:
-            rows.append(pooled[c.sentences[0]][0])
+            rows.append(pooled[at[c.sentences[0]]][0])
         else:
-            v = sum(pooled[n][0] for n in c.sentences)
+            v = sum(pooled[at[n]][0] for n in c.sentences)
             rows.append(v / max(float(np.linalg.norm(v)), 1e-9))
     if not rows:
         return np.zeros((0, 384), dtype=np.float32)
@@ -213,7 +216,7 @@ MIN_COSINE = 0.15
 """A span below this embedding similarity to a point, sharing none of its terms, is not read for it."""
 
 
-def spans_to_read(sims: Sequence[float], terms: Sequence[float]) -> list[int]:
+def spans_to_read(sims: Sequence[float], terms: Sequence[float], cands: Sequence[Candidate]) -> list[int]:
     """The spans (indices) that the cross-encoder reads for one point, given each span's embedding similarity
     to it and the share of its terms the span uses: the closest :data:`TOP_SPANS` by similarity plus half the
     term share, best first, without those that have nothing in common with the point (but at least one)."""
@@ -336,7 +339,7 @@ class SemanticGrader(Grader):
         chosen: list[list[int]] = []
         pairs: list[tuple[str, str]] = []
         for i, point in enumerate(points):
-            top = spans_to_read([float(x) for x in sims[i]], terms[i])
+            top = spans_to_read([float(x) for x in sims[i]], terms[i], usable)
             chosen.append(top)
             pairs += [(point, usable[j].span.text) for j in top]
         probs = self.relation.probabilities(pairs)
