@@ -256,8 +256,8 @@ def _record(
 
 def _begin(store: Store) -> None:
     store.db.execute("BEGIN IMMEDIATE")
-    if store.is_postgres:  # one writer at a time numbers a question's versions
-        store.db.execute("LOCK TABLE question_versions IN SHARE ROW EXCLUSIVE MODE")
+    if store.is_postgres:  # one writer of questions at a time (as an import takes it): versions numbered in turn
+        store.db.execute("LOCK TABLE questions IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _keep_first(store: Store, question_id: str, question: Question, status: str, version: int) -> int:
@@ -330,7 +330,12 @@ def _decide(store: Store, question_id: str, user_id: int, note: str, status: str
         )
     _begin(store)
     try:
+        checked = question
         question, current, version, _, _ = _current(store, question_id)
+        if question != checked:
+            raise ConfigError(
+                f"question {question_id} changed while it was being checked; look at its new version and try again"
+            )
         last = _keep_first(store, question_id, question, current, version)
         written, author = _content_version(store, question_id)
         if status == "published" and author == user_id and user_id != LOCAL_USER:
