@@ -38,6 +38,8 @@ from archqa.team import (
     start_session,
     unassign,
 )
+from archqa.team import interviewer as interviewer_module
+from archqa.team import review as review_module
 from tests.conftest import run_cli
 from tests.pg_support import pg_url, postgres_server  # noqa: F401  (fixtures)
 
@@ -218,3 +220,37 @@ def test_the_user_and_review_commands(tmp_path: Path, monkeypatch: pytest.Monkey
     with Store.open(db) as store:
         store.published_only = True
         assert [h.id for h in store.list()] == [first]
+
+
+def test_an_unknown_name_costs_one_hash_check_like_a_known_one(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    create_account(store, "ada", PASSWORD, "learner")
+    disable_me = create_account(store, "bob", PASSWORD, "learner")
+    checks: list[str] = []
+
+    class Counting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            checks.append(str(hash))
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(accounts, "_HASHER", Counting(time_cost=1, memory_cost=8, parallelism=1))
+    disable(store, disable_me.name)
+    for name, password in (("ada", PASSWORD), ("ada", "wrong password"), ("nobody", PASSWORD), ("bob", PASSWORD)):
+        authenticate(store, name, password)
+    assert len(checks) == 4
+    assert all(d.startswith("$argon2id$") for d in checks)
+
+
+def test_the_public_api_is_complete() -> None:
+    import archqa.team as team
+
+    assert sorted(team.__all__) == sorted(team._LAZY)
+    for name in team.__all__:
+        assert getattr(team, name) is not None
+    modules = (accounts, review_module, interviewer_module)
+    public = {
+        n
+        for m in modules
+        for n, v in vars(m).items()
+        if not n.startswith("_") and getattr(v, "__module__", None) == m.__name__
+    }
+    assert public <= set(team.__all__), sorted(public - set(team.__all__))
