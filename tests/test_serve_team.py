@@ -374,6 +374,7 @@ def test_a_written_question_is_hidden_until_an_author_edits_and_another_reviewer
     approved = rex.post(f"/review/{qid}/decide", data={"csrf": csrf_of(rex, "/review"), "action": "approve"})
     assert approved.status_code == 303, re.findall(r"<p class=.error.>.*?</p>|<li><strong>.*?</li>", approved.text)
     assert ann.get(f"/questions/{qid}").status_code == 200
+    assert qid in ann.get("/questions", params={"q": "notification"}).text  # not the page kept from before
     history = text_of(rex.get(f"/review/{qid}").text)
     assert "clearer title" in history and "approve" in history and "published" in history
 

@@ -145,11 +145,14 @@ class Library:
 
     def version(self) -> tuple[int, ...]:
         """Changes whenever the store's questions or sources change (the bank never changes while running)."""
+        # on a team server an edit (a new version) or a decision (a status) changes what a page shows, too
+        review = ", coalesce(sum(version), 0), sum(CASE WHEN status = 'published' THEN 1 ELSE 0 END)"
         row = (
             self.store()
             .db.execute(
-                "SELECT count(*), coalesce(max(rowid), 0), (SELECT coalesce(max(id), 0) FROM sources),"
-                " coalesce(sum(version), 0), sum(CASE WHEN status = 'published' THEN 1 ELSE 0 END) FROM questions"
+                "SELECT count(*), coalesce(max(rowid), 0), (SELECT coalesce(max(id), 0) FROM sources)"
+                + (review if self.config.team else "")
+                + " FROM questions"
             )
             .fetchone()
         )
