@@ -161,8 +161,9 @@ def test_a_mismatch_rolls_the_copy_back(source: Store, tmp_path: Path, monkeypat
         assert dest.db.execute("SELECT count(*) FROM users").fetchone()[0] == 1  # only the local person
 
 
-def test_the_same_store_is_refused(source: Store) -> None:
-    with Store.open(source.path) as again, pytest.raises(ConfigError, match="same store"):
+def test_the_same_store_is_refused(source: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with Store.open(Path("sub/../source.db")) as again, pytest.raises(ConfigError, match="same store"):
         transfer(source, again)
 
 

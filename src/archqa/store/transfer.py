@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -115,7 +116,7 @@ def transfer(source: Store, dest: Store, *, replace: bool = False, progress: Pro
     with different migrations, TransferMismatch when a table reads back differently, and StoreError when a row
     cannot be written (the destination is then as it was).
     """
-    if source.location == dest.location and source.dialect == dest.dialect:
+    if _same_store(source, dest):
         raise ConfigError(f"{dest.location}: the source and the destination are the same store; pass another --to")
     src_migrations, dest_migrations = applied(source.db), applied(dest.db)
     if src_migrations != dest_migrations:
@@ -182,6 +183,14 @@ def checksum(store: Store, table: str, key: Sequence[str], columns: Sequence[str
         digest.update(_row_bytes(row))
         n += 1
     return n, digest.hexdigest()
+
+
+def _same_store(a: Store, b: Store) -> bool:
+    if a.dialect != b.dialect:
+        return False
+    if a.is_postgres:
+        return a.location == b.location
+    return Path(a.path).resolve() == Path(b.path).resolve()
 
 
 def uncovered_tables(store: Store) -> list[str]:
