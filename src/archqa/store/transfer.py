@@ -54,6 +54,7 @@ ROWID_TABLES = frozenset({"questions", "questions_fts"})
 has it as a real column."""
 
 BATCH = 1000
+"""Rows read, and written, at a time."""
 
 Progress = Callable[[str, int, int], None]
 """Called as (table, rows copied so far, rows in the table)."""
@@ -325,7 +326,7 @@ def _copy(
     source: Store, dest: Store, table: str, key: Sequence[str], columns: Sequence[str], progress: Progress | None
 ) -> None:
     total = source.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    write = _copier(dest, table, columns)
     done = 0
     batch: list[Sequence[Any]] = []
     if progress:
@@ -333,16 +334,37 @@ def _copy(
     for row in _rows(source, table, key, columns):
         batch.append(tuple(row))
         if len(batch) >= BATCH:
-            dest.db.executemany(sql, batch)
+            write(batch)
             done += len(batch)
             batch = []
             if progress:
                 progress(table, done, total)
     if batch:
-        dest.db.executemany(sql, batch)
+        write(batch)
         done += len(batch)
     if progress and done:
         progress(table, done, total)
+
+
+def _copier(dest: Store, table: str, columns: Sequence[str]) -> Callable[[list[Sequence[Any]]], None]:
+    """A function that writes a batch of rows into ``table``: PostgreSQL's COPY (several times faster than
+    INSERTs, in the same transaction), or an INSERT per row in SQLite."""
+    names = ", ".join(columns)
+    if dest.is_postgres:
+        conn = dest.db.conn  # type: ignore[attr-defined]
+
+        def copy(rows: list[Sequence[Any]]) -> None:
+            with conn.cursor() as cur, cur.copy(f"COPY {table} ({names}) FROM STDIN") as out:
+                for row in rows:
+                    out.write_row(row)
+
+        return copy
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
+
+    def insert(rows: list[Sequence[Any]]) -> None:
+        dest.db.executemany(sql, rows)
+
+    return insert
 
 
 def _advance_sequences(dest: Store) -> dict[str, int]:
