@@ -43,7 +43,7 @@ def migrate(to: Path | str, replace: bool, db: Path | str | None, fmt: str) -> N
     from archqa.store.transfer import TransferMismatch, transfer
 
     def progress(table: str, done: int, total: int) -> None:
-        if (done == 0 and total) or (total >= 10_000 and (done % 10_000 == 0 or done == total)):
+        if total >= 10_000 and (done % 10_000 == 0 or done == total):  # a big table: where the copy is
             echo(f"copying {table}: {done:,} of {total:,} rows", err=True)
 
     with Store.open(db) as source, Store.open(to) as dest:
