@@ -6,18 +6,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from archqa.cli.common import echo, handle_errors
 from archqa.cli.store import db_option, format_option
 
+if TYPE_CHECKING:
+    from archqa.store import Store
+
 ROLE_HELP = "learner, interviewer, author, reviewer or admin"
 
 
 @click.group("user")
 def user() -> None:
-    """Accounts of a team store: add, list, change role, disable, assign candidates.
+    """Accounts of a team store: add, list, change role or password, disable, assign and unassign candidates.
 
     A store with any account is a team store: its imports wait for review and `archqa serve` asks everyone
     to sign in.
@@ -112,18 +116,81 @@ def user_disable(name: str, db: Path | str | None) -> None:
 @handle_errors
 def user_assign(interviewer: str, candidate: str, db: Path | str | None) -> None:
     """Let INTERVIEWER see CANDIDATE's practice, build sets for them and record scorecards."""
-    from archqa.errors import ConfigError
     from archqa.store import Store
-    from archqa.team.accounts import account_by_name, assign
+    from archqa.team.accounts import assign
 
     with Store.open(db) as store:
-        found = [account_by_name(store, n) for n in (interviewer, candidate)]
-        for n, account in zip((interviewer, candidate), found, strict=True):
-            if account is None:
-                raise ConfigError(f"{store.location}: no account is called {n!r}; see `archqa user list`")
-        assert found[0] is not None and found[1] is not None
-        assign(store, found[0].id, found[1].id)
+        assign(store, *_account_ids(store, interviewer, candidate))
     echo(f"{interviewer} now interviews {candidate}")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from the first line of standard input instead of asking twice with hidden input.",
+)
+@db_option
+@handle_errors
+def user_password(name: str, password_stdin: bool, db: Path | str | None) -> None:
+    """Give account NAME a new password (at least 10 characters); its open sessions end."""
+    from archqa.store import Store
+    from archqa.team.accounts import set_password
+
+    password = _read_password(password_stdin)
+    with Store.open(db) as store:
+        set_password(store, name, password)
+    echo(f"{name} has a new password; their sessions have ended")
+
+
+@user.command("unassign")
+@click.argument("interviewer")
+@click.argument("candidate")
+@db_option
+@handle_errors
+def user_unassign(interviewer: str, candidate: str, db: Path | str | None) -> None:
+    """Stop INTERVIEWER seeing CANDIDATE's practice (their sets and scorecards stay in the store)."""
+    from archqa.store import Store
+    from archqa.team.accounts import is_assigned, unassign
+
+    with Store.open(db) as store:
+        ids = _account_ids(store, interviewer, candidate)
+        if not is_assigned(store, *ids):
+            echo(f"{interviewer} was not assigned to {candidate}: nothing changed")
+            return
+        unassign(store, *ids)
+    echo(f"{interviewer} no longer interviews {candidate}")
+
+
+@user.command("link-oidc")
+@click.argument("name")
+@click.argument("subject")
+@db_option
+@handle_errors
+def user_link_oidc(name: str, subject: str, db: Path | str | None) -> None:
+    """Let account NAME sign in with OpenID Connect as SUBJECT: the issuer URL and the provider's user id
+    (`sub`) separated by a space, as the refused sign-in page shows it. An empty SUBJECT ('') unlinks."""
+    from archqa.store import Store
+    from archqa.team.oidc import link
+
+    with Store.open(db) as store:
+        link(store, name, subject)
+    echo(f"{name} now signs in as {subject!r}" if subject.strip() else f"{name} is no longer linked to OIDC")
+
+
+def _account_ids(store: Store, *names: str) -> tuple[int, int]:
+    """The ids of the two accounts called ``names``; ConfigError naming the first that does not exist."""
+    from archqa.errors import ConfigError
+    from archqa.team.accounts import account_by_name
+
+    ids = []
+    for n in names:
+        account = account_by_name(store, n)
+        if account is None:
+            raise ConfigError(f"{store.location}: no account is called {n!r}; see `archqa user list`")
+        ids.append(account.id)
+    return ids[0], ids[1]
 
 
 @click.group("review")

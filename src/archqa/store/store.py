@@ -404,12 +404,14 @@ class Store:
     # -- reading ---------------------------------------------------------
     def duplicate_pairs(self, sources: Sequence[str] | None = None, limit: int = -1) -> list[DuplicatePair]:
         """Linked duplicates, near ones first (most similar first), then exact; only links touching ``sources``
-        when given."""
+        when given, and only links between two published questions when ``published_only``."""
         where, args = "TRUE", []
         if sources is not None:
             marks = ",".join("?" * len(sources))
             where = f"(sa.path IN ({marks}) OR sb.path IN ({marks}))"
             args = [*sources, *sources]
+        if self.published_only:  # both questions of a pair are shown, or the pair is not
+            where += " AND qa.status = 'published' AND qb.status = 'published'"
         rows = self.db.execute(
             "SELECT d.kind, d.similarity, qa.id, qa.title, sa.path, qa.line, qb.id, qb.title, sb.path, qb.line"
             " FROM duplicates d JOIN questions qa ON qa.id = d.a JOIN sources sa ON sa.id = qa.source_id"
@@ -581,24 +583,45 @@ class Store:
         return [SearchHit(r[0], r[1], r[2], r[3], r[4], r[5], 0.0, "") for r in rows]
 
     def stats(self) -> dict[str, object]:
+        """Counts of the questions by source, topic, cluster, difficulty and flag, and of duplicate links; only
+        published questions (and links between two of them) when ``published_only``."""
         one = self.db.execute
+        shown = "status = 'published'" if self.published_only else "TRUE"
+        if self.published_only:
+            per_source = (
+                "SELECT s.path, s.dialect, count(q.id) FROM sources s LEFT JOIN questions q"
+                " ON q.source_id = s.id AND q.status = 'published' GROUP BY s.id, s.path, s.dialect ORDER BY s.path"
+            )
+            duplicates = (
+                "SELECT d.kind, count(*) FROM duplicates d JOIN questions qa ON qa.id = d.a"
+                " JOIN questions qb ON qb.id = d.b WHERE qa.status = 'published' AND qb.status = 'published'"
+                " GROUP BY d.kind"
+            )
+        else:
+            per_source = "SELECT path, dialect, questions FROM sources ORDER BY path"
+            duplicates = "SELECT kind, count(*) FROM duplicates GROUP BY kind"
         return {
-            "questions": one("SELECT count(*) FROM questions").fetchone()[0],
-            "sources": [
-                {"path": p, "dialect": d, "questions": n}
-                for p, d, n in one("SELECT path, dialect, questions FROM sources ORDER BY path")
-            ],
-            "by_topic": dict(one("SELECT topic, count(*) FROM questions GROUP BY topic ORDER BY 2 DESC").fetchall()),
-            "by_cluster": dict(
-                one("SELECT cluster, count(*) FROM questions GROUP BY cluster ORDER BY 2 DESC").fetchall()
+            "questions": one(f"SELECT count(*) FROM questions WHERE {shown}").fetchone()[0],
+            "sources": [{"path": p, "dialect": d, "questions": n} for p, d, n in one(per_source)],
+            "by_topic": dict(
+                one(f"SELECT topic, count(*) FROM questions WHERE {shown} GROUP BY topic ORDER BY 2 DESC").fetchall()
             ),
-            "by_difficulty": dict(one("SELECT difficulty, count(*) FROM questions GROUP BY difficulty").fetchall()),
-            "flagged": dict(
+            "by_cluster": dict(
                 one(
-                    f"SELECT value, count(*) FROM questions, {self.json_values('questions.flags')} GROUP BY value"
+                    f"SELECT cluster, count(*) FROM questions WHERE {shown} GROUP BY cluster ORDER BY 2 DESC"
                 ).fetchall()
             ),
-            "duplicates": dict(one("SELECT kind, count(*) FROM duplicates GROUP BY kind").fetchall()),
+            "by_difficulty": dict(
+                one(f"SELECT difficulty, count(*) FROM questions WHERE {shown} GROUP BY difficulty").fetchall()
+            ),
+            "flagged": dict(
+                one(
+                    f"SELECT value, count(*) FROM questions, {self.json_values('questions.flags')}"
+                    + (" WHERE questions.status = 'published'" if self.published_only else "")
+                    + " GROUP BY value"
+                ).fetchall()
+            ),
+            "duplicates": dict(one(duplicates).fetchall()),
         }
 
     def iter_questions(self) -> Iterator[tuple[str, str, str, str, str, str]]:

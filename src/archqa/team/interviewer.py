@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from archqa.errors import ConfigError
+from archqa.errors import BlueprintError, ConfigError
 from archqa.model import Blueprint, Question, QuestionSet, Topic
 from archqa.store import Store
 from archqa.team.accounts import AccessDenied, require_assigned
@@ -97,11 +97,17 @@ def build_set(
 ) -> CandidateSet:
     """Choose a set for the candidate from the store's published questions (as ``archqa generate`` does from a
     bank), leaving out every question they have seen unless ``exclude_seen`` is False; the set is stored.
-    BlueprintError when the questions left cannot fill the blueprint (unless ``allow_shortfall``)."""
+    BlueprintError when the store has no published question, or when the questions left cannot fill the
+    blueprint (unless ``allow_shortfall``)."""
     from archqa.generate.bank import store_bank
     from archqa.generate.select import select
 
     require_assigned(store, interviewer_id, candidate_id)
+    if store.db.execute("SELECT 1 FROM questions WHERE status = 'published' LIMIT 1").fetchone() is None:
+        raise BlueprintError(
+            f"{store.location}: no published questions yet: approve some with `archqa review approve ID`"
+            " (`archqa review list` shows what waits)"
+        )
     shown = store.published_only
     store.published_only = True
     try:
