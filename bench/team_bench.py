@@ -35,6 +35,7 @@ import argparse
 import gzip
 import html
 import http.client
+import os
 import random
 import re
 import shutil
@@ -192,6 +193,12 @@ class Outcome:
     learners: list[Learner]
     seconds: float
     stored: Counter[tuple[int, str]]
+    app_cpu: float
+    """CPU seconds the app's process used during the timed run."""
+    db_cpu: float | None
+    """CPU seconds PostgreSQL's backends used (None for SQLite, which runs inside the app)."""
+    load: tuple[float, float]
+    """The machine's 1-minute load average when the run started and when it ended (others' work included)."""
 
     def latencies(self, step: str | None = None) -> list[float]:
         return [ms for x in self.learners for s, values in x.timings.items() if step in (None, s) for ms in values]
@@ -240,8 +247,40 @@ def stored_reviews(location: str) -> Counter[tuple[int, str]]:
         return Counter({(int(u), str(q)): int(n) for u, q, n in rows})
 
 
-def bench(name: str, location: str, args: argparse.Namespace) -> Outcome:
-    """Start the app over ``location``, let the learners practise, stop it and read back the reviews."""
+def _cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) each process has used so far (Linux /proc; empty elsewhere)."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _children(parent: int | None) -> list[int]:
+    """The processes whose parent is ``parent`` (PostgreSQL's backends under its postmaster)."""
+    if parent is None:
+        return []
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
+def bench(name: str, location: str, args: argparse.Namespace, postmaster: int | None = None) -> Outcome:
+    """Start the app over ``location``, let the learners practise, stop it and read back the reviews;
+    ``postmaster`` is PostgreSQL's pid, for the CPU time its backends use."""
     learners = make_learners(location, args.learners)
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-c", SERVER, location, str(port)])
@@ -266,6 +305,8 @@ def bench(name: str, location: str, args: argparse.Namespace) -> Outcome:
         # default): open them before timing, with one page per thread at once.
         with ThreadPoolExecutor(max_workers=WARM_THREADS) as pool:
             list(pool.map(lambda x: _open_page(port, x.cookie), learners[:WARM_THREADS]))
+        cpu0 = _cpu([proc.pid]), _cpu(_children(postmaster))
+        load0 = os.getloadavg()[0]
         t0 = time.monotonic()
         stop_at = t0 + args.seconds
         with ThreadPoolExecutor(max_workers=len(learners)) as pool:
@@ -276,17 +317,21 @@ def bench(name: str, location: str, args: argparse.Namespace) -> Outcome:
             for run in runs:
                 run.result()  # a learner's own bug surfaces here instead of passing as a quiet learner
         took = time.monotonic() - t0
+        app_cpu = _used(cpu0[0], _cpu([proc.pid]))
+        db_cpu = _used(cpu0[1], _cpu(_children(postmaster))) if postmaster else None
+        load = (load0, os.getloadavg()[0])
     finally:
         proc.terminate()
         proc.wait(30)
     stored = stored_reviews(location)
     stored.subtract(warmed)
-    return Outcome(name, learners, took, +stored)
+    return Outcome(name, learners, took, +stored, app_cpu, db_cpu, load)
 
 
 def start_postgres(fast: bool) -> tuple[str, list[str], Path]:
     """A PostgreSQL server in a temp folder (tests/pg_support.py's start) and a new database on it: (url, the
-    command that stops it, its folder). Unless ``fast``, fsync is switched back on (the tests run without it)."""
+    command that stops it, its folder; its data is in FOLDER/data). Unless ``fast``, fsync is switched back on
+    (the tests run without it)."""
     import psycopg
 
     from tests.pg_support import start_postgres as start
@@ -323,6 +368,12 @@ def report(outcome: Outcome) -> float:
                 f"  {step or 'all':<8} {len(lat):>8} {_pct(lat, 0.5):>6.1f}ms {_pct(lat, 0.95):>6.1f}ms"
                 f" {_pct(lat, 0.99):>6.1f}ms {max(lat):>6.1f}ms"
             )
+    n = max(1, len(every))
+    db = f", PostgreSQL {outcome.db_cpu * 1000 / n:.1f} ms" if outcome.db_cpu is not None else ""
+    print(
+        f"  CPU per request: app {outcome.app_cpu * 1000 / n:.1f} ms{db}; machine load average"
+        f" {outcome.load[0]:.1f} -> {outcome.load[1]:.1f} on {os.cpu_count()} cores"
+    )
     for e, n in Counter(outcome.errors()).most_common(5):
         print(f"  error x{n}: {e}")
     return _pct(every, 0.99) if every else float("nan")
@@ -347,8 +398,9 @@ def main() -> None:
     try:
         if args.only in (None, "postgresql"):
             url, stop, base = start_postgres(args.pg_fsync_off)
+            postmaster = int((base / "data" / "postmaster.pid").read_text().split()[0])
             try:
-                outcome = bench("postgresql", url, args)
+                outcome = bench("postgresql", url, args, postmaster)
             finally:
                 subprocess.run(stop, capture_output=True, timeout=60)
                 shutil.rmtree(base, ignore_errors=True)
