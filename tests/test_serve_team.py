@@ -115,7 +115,7 @@ def _calls(app: Any) -> list[tuple[str, str, str]]:
 
 def expected_permission(method: str, path: str) -> str:
     """The policy, written out apart from the code: what each route should need (anything new: practice)."""
-    if path.startswith("/static/") or path in ("/signin", "/signout", "/health"):
+    if path.startswith(("/static/", "/signin/oidc")) or path in ("/signin", "/signout", "/health"):
         return PUBLIC
     if path.startswith("/admin/"):
         return "admin"

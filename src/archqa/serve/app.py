@@ -14,14 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from archqa.serve import assets, browse, generate, interview, practice, progress, signin, team
+from archqa.serve import assets, browse, generate, interview, oidc, practice, progress, signin, team
 from archqa.serve.auth import SessionAuth
 from archqa.serve.config import ServeConfig
 from archqa.serve.data import Library
 from archqa.serve.security import SecurityHeaders
 from archqa.serve.templating import error_page
 
-PAGE_MODULES = (assets, browse, practice, progress, generate, interview, signin, team)
+PAGE_MODULES = (assets, browse, practice, progress, generate, interview, signin, oidc, team)
 """The modules whose ``ROUTES`` make up the app."""
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from archqa.team.oidc import OidcConfig
+
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
@@ -33,6 +35,8 @@ class ServeConfig(BaseModel):
     """Team mode: people sign in with an account (``archqa.team.accounts``), every page asks for a permission
     (``archqa.serve.auth.requires``), practice state is each person's own and browsing shows only published
     questions. ``archqa serve`` turns it on for a ``postgresql://`` store or with ``--team``."""
+    oidc: OidcConfig | None = None
+    """In team mode, also sign in with this OpenID Connect provider (``archqa.serve.oidc``)."""
 
     def hosts(self) -> list[str]:
         """The Host header values to accept (a port after the name is allowed by the middleware)."""
