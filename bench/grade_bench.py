@@ -67,14 +67,15 @@ grader, n, prepare = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "prepared"
 answers = load_calibration()[:n]
 g = get_grader(grader)
 g.grade("warm-up answer about replicas and the primary.", answers[0].points)
-times = []
+times, cpu = [], []
 for a in answers:
     if prepare:
         g.prepare(a.points)  # what a practice session does while the question is shown and the answer typed
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     g.grade(a.answer, a.points)
     times.append(time.perf_counter() - t)
-print(json.dumps(times))
+    cpu.append(time.process_time() - c)
+print(json.dumps([times, cpu]))
 """
 
 
@@ -86,10 +87,12 @@ def _run(script: str, args: list[str], src: str | None) -> str:
     return out.stdout
 
 
-def warm(grader: str, n: int, prepared: bool, src: str | None = None) -> list[float]:
-    """Seconds per grade over the first ``n`` calibration answers, sorted, in a fresh process; with
-    ``prepared``, each answer's key points are encoded (``Grader.prepare``) before its clock starts."""
-    return sorted(json.loads(_run(WARM, [grader, str(n), "prepared" if prepared else "new"], src)))
+def warm(grader: str, n: int, prepared: bool, src: str | None = None) -> tuple[list[float], list[float]]:
+    """(wall seconds, CPU seconds of all the process's threads) per grade over the first ``n`` calibration
+    answers, each sorted, in a fresh process; with ``prepared``, each answer's key points are encoded
+    (``Grader.prepare``) before its clock starts. CPU time moves less than wall time with the machine's load."""
+    times, cpu = json.loads(_run(WARM, [grader, str(n), "prepared" if prepared else "new"], src))
+    return sorted(times), sorted(cpu)
 
 
 def preloaded(grader: str, src: str | None = None) -> tuple[float, float]:
@@ -156,8 +159,12 @@ def main() -> None:
     for prepared in (True, False):
         what = "key points prepared while the question is shown (as in practice)" if prepared else "unprepared"
         for name, src in trees:
-            print(f"[{name}] warm grade, semantic, {what}: {_ms(warm('semantic', args.answers, prepared, src))}")
-    print(f"[this tree] warm grade, lexical: {_ms(warm('lexical', args.answers, False))}")
+            wall, cpu = warm("semantic", args.answers, prepared, src)
+            print(
+                f"[{name}] warm grade, semantic, {what}: {_ms(wall)}; CPU per grade (all threads) median "
+                f"{statistics.median(cpu) * 1000:.0f} ms"
+            )
+    print(f"[this tree] warm grade, lexical: {_ms(warm('lexical', args.answers, False)[0])}")
     print(_load(), "(after)")
 
 
