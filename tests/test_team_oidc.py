@@ -35,6 +35,7 @@ from archqa.store import Store
 from archqa.team import accounts, list_accounts
 from archqa.team.accounts import create_account, session_account
 from archqa.team.oidc import OidcConfig, OidcError, discover, link, link_account
+from tests.pg_support import pg_url, postgres_server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow  # a provider server in a thread (about 5 s in all)
 
@@ -340,3 +341,23 @@ def test_archqa_serve_checks_the_oidc_flags_before_it_listens(db: Path, monkeypa
     monkeypatch.setenv("ARCHQA_OIDC_CLIENT_SECRET", CLIENT_SECRET)
     plain = serve("--team", "--oidc-issuer", "http://idp.example.org", "--oidc-client-id", CLIENT_ID)
     assert plain.exit_code == 2 and "must be an https:// URL" in plain.stderr
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_linking_on_both_databases(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    location = tmp_path / "s.db" if kind == "sqlite" else str(request.getfixturevalue("pg_url"))
+    issuer = "https://idp.example.org"
+    signup = OidcConfig(issuer=issuer, client_id=CLIENT_ID, allow_signup=True)
+    with Store.open(location) as store:
+        made = [link_account(store, signup, {"iss": issuer, "sub": sub, "preferred_username": "kim"}) for sub in "abc"]
+        assert [a.name for a in made] == ["kim", "kim-2", "kim-3"]
+        assert link_account(store, signup, {"iss": issuer, "sub": "b"}).id == made[1].id
+        nameless = link_account(store, signup, {"iss": issuer, "sub": "d", "email": "-@x"})
+        assert nameless.name == "user"
+        with pytest.raises(ConfigError, match="linked to 'kim' already"):
+            link(store, "kim-2", f"{issuer} a")
+        link(store, "kim", "")  # unlinked: the next sign-in as "a" is a new account
+        closed = OidcConfig(issuer=issuer, client_id=CLIENT_ID)
+        with pytest.raises(OidcError, match="no account here is linked"):
+            link_account(store, closed, {"iss": issuer, "sub": "a"})
+        assert accounts.authenticate(store, "kim", "") is None  # no password: only the provider signs them in

@@ -70,7 +70,8 @@ def serve(
 
     accounts = _accounts(db)
     team = team or accounts > 0 or str(db or "").startswith(("postgresql://", "postgres://"))
-    if team and accounts == 0:
+    oidc = _oidc(oidc_issuer, oidc_client_id, oidc_signup, team)
+    if team and accounts == 0 and not (oidc and oidc.allow_signup):  # with --oidc-signup, people sign up
         echo(
             "archqa: warning: team mode, but the store has no accounts yet, so nobody can sign in: add one with "
             "`archqa user add NAME --role admin` (same --db).",
@@ -82,7 +83,6 @@ def serve(
             "read your answers (it has no accounts). Use --host 127.0.0.1 to keep it to yourself.",
             err=True,
         )
-    oidc = _oidc(oidc_issuer, oidc_client_id, oidc_signup, team)
     config = ServeConfig(db=db, host=host, port=port, team=team, oidc=oidc)
     app = create_app(config)
     shown = f"[{host}]" if ":" in host else host
