@@ -208,7 +208,8 @@ def test_a_row_postgres_cannot_hold_leaves_it_empty(source: Store, pg_url: str) 
     with Store.open(pg_url) as pg:
         with pytest.raises(StoreError) as exc:
             transfer(source, pg)
-        assert "rolled back" in str(exc.value) and pg.location in str(exc.value)
+        assert "copying table reviews" in str(exc.value) and "rolled back" in str(exc.value)
+        assert pg.location in str(exc.value)
         for table, _ in TABLES:
             n = pg.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             assert n == (1 if table == "users" else 0), table

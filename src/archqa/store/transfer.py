@@ -105,7 +105,8 @@ class TransferMismatch(StoreError):
         )
         super().__init__(
             f"{report.dest}: the copy differs from {report.source} in {bad}; it was rolled back and the destination"
-            " is as it was. Report it with both databases' versions (a value one of them cannot hold as it is)"
+            " is as it was. This is a bug in archqa's migrate: report it with the tables named and both databases'"
+            " versions (--format json shows both checksums of every table)"
         )
 
 
@@ -137,6 +138,7 @@ def transfer(source: Store, dest: Store, *, replace: bool = False, progress: Pro
     _begin_snapshot(source)
     try:
         _begin_write(dest)
+        stage = "checking that it is empty"
         try:
             held = _held(dest)
             if held and not replace:
@@ -144,13 +146,17 @@ def transfer(source: Store, dest: Store, *, replace: bool = False, progress: Pro
                     f"{dest.location}: the destination already holds data ({', '.join(held)}); migrate into a new,"
                     " empty store, or pass --replace to delete what it holds (in the same transaction as the copy)"
                 )
+            stage = "emptying it"
             for table, _ in reversed(TABLES):
                 dest.db.execute(f"DELETE FROM {table}")
             if replace:
                 dest.db.execute("DELETE FROM sessions")
             for table, key in TABLES:
+                stage = f"copying table {table}"
                 _copy(source, dest, table, key, columns[table], progress)
+            stage = "moving its id sequences"
             sequences = _advance_sequences(dest) if dest.is_postgres else {}
+            stage = "reading both sides back"
             report = TransferReport(
                 source=source.location,
                 dest=dest.location,
@@ -166,8 +172,9 @@ def transfer(source: Store, dest: Store, *, replace: bool = False, progress: Pro
             _rollback(dest)
             if isinstance(exc, database_errors()):
                 raise StoreError(
-                    f"{dest.location}: the copy failed and was rolled back, the destination is as it was"
-                    f" ({str(exc).strip()})"
+                    f"{dest.location}: the copy failed {stage} and was rolled back, the destination is as it was"
+                    f" ({str(exc).strip()}); fix the row the message names in the source, or the destination's"
+                    " database, and migrate again"
                 ) from None
             raise
     finally:
