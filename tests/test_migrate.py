@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archqa.errors import ConfigError, StoreError
 from archqa.importer import import_paths
@@ -249,3 +252,30 @@ def test_the_command_shows_progress_for_a_big_table(source: Store, tmp_path: Pat
     assert "copying reviews: 10,018 of 10,018 rows" in done.stderr
     assert "copying questions" not in done.stderr
     assert "10,018 rows" in done.stdout and "DIFFERS" not in done.stdout
+
+
+TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
+"""Any text either database can hold (PostgreSQL refuses NUL; neither stores lone surrogates)."""
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(TEXT, st.one_of(st.none(), st.floats(allow_nan=False)), st.integers(-(2**31), 2**31 - 1)),
+        max_size=4,
+    )
+)
+def test_any_text_float_and_integer_reads_back_the_same_on_postgresql(
+    pg_url: str,  # noqa: F811
+    rows: list[tuple[str, float | None, int]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "s.db") as lite, Store.open(pg_url) as pg:
+        for text, grade, number in rows:
+            lite.db.execute(
+                "INSERT INTO reviews (question_id, reviewed_at, rating, grade, grader, answer, duration_ms, due)"
+                " VALUES (?, ?, 3, ?, ?, ?, ?, ?)",
+                (text, text, grade, text, text, number, text),
+            )
+        assert transfer(lite, pg, replace=True).ok
+        assert table_rows(pg, "reviews", ("id",)) == table_rows(lite, "reviews", ("id",))
