@@ -445,3 +445,16 @@ def test_grades_waiting_for_a_rating_are_bounded_oldest_out(db: Path) -> None:
     assert oldest.status_code == 409 and _history(db, QID) == []
     newest = client.post("/practice/rate", data={**tokens[2], "rating": "3"}, follow_redirects=False)
     assert newest.status_code == 303 and [r.answer for r in _history(db, QID)] == ["answer 2"]
+
+
+def test_the_model_answer_is_rendered_once_per_version_of_a_question() -> None:
+    from archqa.generate.bank import load_bank
+    from archqa.serve import practice
+
+    bank = load_bank()
+    q = bank.questions(bank.entries[:1])[0]
+    first = practice.model_answer_html(q)
+    assert practice.model_answer_html(q) is first  # kept, not rendered again
+    edited = q.model_copy(update={"answer": q.answer + "\n\nOne more sentence about quorum reads."})
+    again = practice.model_answer_html(edited)
+    assert again is not first and "quorum reads" in again and "quorum reads" not in first

@@ -466,8 +466,31 @@ def _grade(request: Request, form: FormData) -> Response:
         suggestions=_suggestions(result.total) if result.total else [],
         suggested=Confirmation.of(result).suggested,
         ratings=RATINGS,
-        body=Markup(answer_body_html(question, set(), _related)),
+        body=model_answer_html(question),
     )
+
+
+_RENDERED: OrderedDict[str, Markup] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
+_RENDERED_MAX = 512
+
+
+def model_answer_html(question: Question) -> Markup:
+    """The question's model answer as sanitized HTML, rendered once per version of the question: Markdown,
+    sanitizing and code highlighting were the largest part of a graded answer's time (profiled under the team
+    bench). Keyed by the question's whole JSON, so an edited question renders afresh."""
+    key = question.model_dump_json()
+    with _RENDERED_LOCK:
+        hit = _RENDERED.get(key)
+        if hit is not None:
+            _RENDERED.move_to_end(key)
+            return hit
+    html = Markup(answer_body_html(question, set(), _related))
+    with _RENDERED_LOCK:
+        _RENDERED[key] = html
+        while len(_RENDERED) > _RENDERED_MAX:
+            _RENDERED.popitem(last=False)
+    return html
 
 
 def marked_answer(answer: str, grade: Grade) -> Markup:
