@@ -16,6 +16,7 @@ from starlette.requests import Request
 from archqa.importer.bank_index import bank_source, bank_store
 from archqa.model import BibEntry, GlossaryEntry, Question, Tool, split_refs
 from archqa.serve.config import ServeConfig
+from archqa.store.db import is_postgres_url
 from archqa.store.store import SearchHit, Store
 
 
@@ -49,6 +50,8 @@ class Library:
         self.write_lock = threading.Lock()
         """Held around every write to the store: the worker threads take turns here instead of in SQLite's
         busy handler, whose back-off sleeps (up to 100 ms a try) made the slowest rating wait almost a second."""
+        self.on_postgres = is_postgres_url(str(config.db)) if config.db is not None else False
+        """True for a PostgreSQL store, which locks rows itself: its writes need neither the lock nor the loop."""
 
     @staticmethod
     def _shown(path: str) -> str:

@@ -20,6 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -523,9 +524,13 @@ def _related(rid: str) -> str:
 async def rate(request: Request) -> Response:
     """Store the review (the grader's verdicts and the user's, FSRS updated) once, then go to the next question.
 
-    It runs on the event loop itself: storing a review is one short SQLite transaction (under a millisecond),
-    cheaper than the hand-over to a worker thread, and ratings then never wait on each other in SQLite."""
+    On SQLite it runs on the event loop itself: storing a review is one short transaction (under a millisecond),
+    cheaper than the hand-over to a worker thread, and ratings then never wait on each other in SQLite. On
+    PostgreSQL a review is several round trips to the server, which would hold up every other request: it runs in
+    a worker thread, and the server's row locks keep each person's card consistent."""
     form = await request.form()
+    if library(request).on_postgres:
+        return await run_in_threadpool(_rate, request, form)
     return _rate(request, form)
 
 
@@ -565,7 +570,8 @@ def _rate(request: Request, form: FormData) -> Response:
         return RedirectResponse(_next_url(pending, form, token), status_code=303)
     try:
         duration = max(0, min(int((time.time() - pending.shown_at) * 1000), 24 * 3600 * 1000))
-        with library(request).write_lock:
+        lib = library(request)
+        with nullcontext() if lib.on_postgres else lib.write_lock:
             review = session(request).rate(
                 pending.question,
                 rating,
