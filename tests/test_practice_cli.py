@@ -206,12 +206,12 @@ def test_due_questions_come_first_and_the_daily_new_limit_holds(set_file: Path) 
 
 def test_filters_and_limit(set_file: Path) -> None:
     r = _practice(str(set_file), "--topic", "data", stdin="")
-    assert "set.md: 2 questions" in " ".join(r.stdout.replace(str(set_file), "set.md").split())  # wrapped to width
+    assert "set.md: 2 questions" in _flat(r.stdout.replace(str(set_file), "set.md"))
     assert _items(r.stdout) == ["[1/2] new · Data Architecture · Advanced"]
     r = _practice(str(set_file), "--difficulty", "intermediate", "--difficulty", "foundational", stdin="")
-    assert ": 3 questions;" in r.stdout
+    assert ": 3 questions;" in _flat(r.stdout)
     r = _practice(str(set_file), "--topic", "structural", "--difficulty", "F", stdin="")
-    assert ": 1 question;" in r.stdout
+    assert ": 1 question;" in _flat(r.stdout)
     r = _practice(str(set_file), "--limit", "1", stdin="")
     assert _items(r.stdout) == ["[1/1] new · Structural Architecture · Foundational"]
     r = _practice(str(set_file), "--topic", "security")

@@ -7,7 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from archqa.export.render import answer_body_html, esc, inline_html
+from archqa.export.render import answer_body_html, inline_html
+from archqa.serve.answers import related_link
 from archqa.serve.auth import current_user_id, requires
 from archqa.serve.data import library
 from archqa.serve.templating import cached_page, error_page
@@ -88,15 +89,11 @@ async def question(request: Request) -> Response:
             )
             for t in found.tools
         ]
-        body = answer_body_html(q, bib_ids, _related)
+        body = answer_body_html(q, bib_ids, related_link)
         return {"active": "browse", "found": found, "q": q, "body": Markup(body), "refs": refs, "tools": tools}
 
     key = ("question", qid, found.source, library(request).version(), current_user_id(request))
     return await cached_page(request, "question.html", key, build)
-
-
-def _related(rid: str) -> str:
-    return f'<a href="/questions/{esc(rid)}"><code>{esc(rid)}</code></a>'
 
 
 ROUTES = [

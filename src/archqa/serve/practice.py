@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -33,7 +32,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from archqa.errors import ArchqaError, ConfigError, InputError
-from archqa.export.render import answer_body_html, esc
 from archqa.model import CLUSTERS, Difficulty, Question
 from archqa.practice import (
     DEFAULT_GRADER,
@@ -52,6 +50,7 @@ from archqa.practice import (
 from archqa.practice.schedule import describe_interval, format_due, utcnow
 from archqa.practice.session import BANK, STORE
 from archqa.practice.spans import MAX_ANSWER_CHARS
+from archqa.serve.answers import marked_answer, model_answer_html
 from archqa.serve.auth import current_user_id, requires
 from archqa.serve.data import Library, library
 from archqa.serve.security import csrf_protected
@@ -469,54 +468,6 @@ def _grade(request: Request, form: FormData) -> Response:
         ratings=RATINGS,
         body=model_answer_html(question),
     )
-
-
-_RENDERED: OrderedDict[str, Markup] = OrderedDict()
-_RENDERED_LOCK = threading.Lock()
-_RENDERED_MAX = 512
-
-
-def model_answer_html(question: Question) -> Markup:
-    """The question's model answer as sanitized HTML, rendered once per version of the question: Markdown,
-    sanitizing and code highlighting were the largest part of a graded answer's time (profiled under the team
-    bench). Keyed by the question's whole JSON, so an edited question renders afresh."""
-    key = question.model_dump_json()
-    with _RENDERED_LOCK:
-        hit = _RENDERED.get(key)
-        if hit is not None:
-            _RENDERED.move_to_end(key)
-            return hit
-    html = Markup(answer_body_html(question, set(), _related))
-    with _RENDERED_LOCK:
-        _RENDERED[key] = html
-        while len(_RENDERED) > _RENDERED_MAX:
-            _RENDERED.popitem(last=False)
-    return html
-
-
-def marked_answer(answer: str, grade: Grade) -> Markup:
-    """The answer, escaped, with the spans the grader quoted as evidence marked (each is a verbatim slice)."""
-    spans: list[tuple[int, int]] = []
-    for p in grade.points:
-        at = answer.find(p.evidence) if p.evidence else -1
-        if at >= 0:
-            spans.append((at, at + len(p.evidence)))
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    out, pos = [], 0
-    for start, end in merged:
-        out += [esc(answer[pos:start]), f"<mark>{esc(answer[start:end])}</mark>"]
-        pos = end
-    out.append(esc(answer[pos:]))
-    return Markup("".join(out))
-
-
-def _related(rid: str) -> str:
-    return f'<a href="/questions/{esc(rid)}"><code>{esc(rid)}</code></a>'
 
 
 @requires("practice")

@@ -14,6 +14,7 @@ from pathlib import Path
 from archqa.errors import ConfigError, StoreError
 from archqa.model import Question
 from archqa.store.db import Database, PostgresDatabase, database_errors, is_postgres_url, redact
+from archqa.store.duplicates import relink
 from archqa.store.migrations import migrate
 from archqa.store.records import (
     DuplicatePair,
@@ -23,7 +24,7 @@ from archqa.store.records import (
     normalize_title,
     title_terms,
 )
-from archqa.text import STOPWORDS, similar_pairs
+from archqa.text import STOPWORDS
 
 
 def default_db_path() -> Path:
@@ -348,58 +349,7 @@ class Store:
 
     def relink_duplicates(self, threshold: float = 0.8) -> tuple[int, int]:
         """Recompute exact and near-duplicate links across all questions; returns (exact, near)."""
-        rows = self.db.execute("SELECT id, norm_title, title, title_terms FROM questions ORDER BY rowid").fetchall()
-        links: list[tuple[str, str, str, float]] = []
-        by_norm: dict[str, list[str]] = {}
-        for qid, norm, _, _ in rows:
-            by_norm.setdefault(norm, []).append(qid)
-        exact = 0
-        for ids in by_norm.values():
-            for other in ids[1:]:
-                links.append((ids[0], other, "exact", 1.0))
-                exact += 1
-        # Terms are stored at import; rows written before migration 0005 (or with no terms) get them here.
-        sets = [frozenset(stored.split()) if stored else title_terms(title) for _, _, title, stored in rows]
-        near = 0
-        for i, j, sim in similar_pairs(sets, threshold):
-            if rows[i][1] != rows[j][1]:
-                links.append((rows[i][0], rows[j][0], "near", round(sim, 3)))
-                near += 1
-        links, dropped = self._drop_different_code(links)
-        exact -= sum(1 for link in dropped if link[2] == "exact")
-        near -= sum(1 for link in dropped if link[2] == "near")
-        self.db.execute("BEGIN IMMEDIATE")
-        self.db.execute("DELETE FROM duplicates")
-        self.db.executemany(
-            "INSERT INTO duplicates VALUES (?,?,?,?) ON CONFLICT DO NOTHING"
-            if self.is_postgres
-            else "INSERT OR IGNORE INTO duplicates VALUES (?,?,?,?)",
-            links,
-        )
-        self.db.execute("COMMIT")
-        return exact, near
-
-    def _drop_different_code(
-        self, links: list[tuple[str, str, str, float]]
-    ) -> tuple[list[tuple[str, str, str, float]], list[tuple[str, str, str, float]]]:
-        """Links between questions that both carry code and whose code differs are not duplicates: 'What does
-        this print?' over two different snippets are two questions. Returns (kept, dropped)."""
-        if not links:
-            return links, []
-        ids = sorted({x for a, b, _, _ in links for x in (a, b)})
-        code: dict[str, tuple[str, ...]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for qid, data in self.db.execute(f"SELECT id, data FROM questions WHERE id IN ({marks})", chunk):
-                snippets = json.loads(data).get("code") or []
-                code[qid] = tuple(" ".join(str(c.get("code", "")).split()) for c in snippets)
-        kept: list[tuple[str, str, str, float]] = []
-        dropped: list[tuple[str, str, str, float]] = []
-        for link in links:
-            a, b = code.get(link[0], ()), code.get(link[1], ())
-            (dropped if a and b and a != b else kept).append(link)
-        return kept, dropped
+        return relink(self.db, threshold)
 
     # -- reading ---------------------------------------------------------
     def duplicate_pairs(self, sources: Sequence[str] | None = None, limit: int = -1) -> list[DuplicatePair]:
