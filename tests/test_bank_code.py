@@ -6,20 +6,17 @@ docs/authoring.md has the rules.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from archqa.formats.house import read_set
 from archqa.generate import bundled_bank
+from tests.pg_support import PostgresServer, pg_bin, postgres_server  # noqa: F401  (the server fixture)
 
 BANK_FILES = sorted(bundled_bank().glob("*.md"))
 POSTGRES = {"postgresql", "postgres", "psql", "plpgsql", "pgsql"}
@@ -38,52 +35,10 @@ def blocks(path: Path, languages: set[str]) -> list[tuple[int, str, str]]:
     return out
 
 
-def pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for d in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (d / name).exists():
-            return str(d / name)
-    return None
-
-
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[dict[str, str]]:
-    """A throwaway PostgreSQL server on a Unix socket in a temp dir (Debian's package; .ci/run installs it)."""
-    initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
-    if initdb is None or pg_ctl is None:
-        pytest.skip("PostgreSQL's initdb/pg_ctl are not installed (apt-get install postgresql)")
-    # not under pytest's temp dir: that is private to its owner, and the server may run as another user
-    base = Path(tempfile.mkdtemp(prefix="archqa-pg-"))
-    data, sock = base / "data", base / "s"
-    sock.mkdir()
-    env = {**os.environ, "LC_ALL": "C"}
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root; Debian's package creates the postgres user
-        shutil.chown(base, "postgres")
-        shutil.chown(sock, "postgres")
-        run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(
-        [*run_as, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
-        check=True,
-        capture_output=True,
-        env=env,
-        timeout=120,
-    )
-    opts = f"-k {sock} -c listen_addresses='' -c fsync=off"
-    subprocess.run(
-        [*run_as, pg_ctl, "-D", str(data), "-o", opts, "-w", "-l", str(base / "log"), "start"],
-        check=True,
-        capture_output=True,
-        env=env,
-        timeout=120,
-    )
-    try:
-        yield {"host": str(sock), "psql": pg_bin("psql") or "psql"}
-    finally:
-        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True, timeout=60)
-        shutil.rmtree(base, ignore_errors=True)
+def postgres(postgres_server: PostgresServer) -> dict[str, str]:  # noqa: F811
+    """The test PostgreSQL server (tests/pg_support.py): its socket folder and psql."""
+    return {"host": str(postgres_server.sock), "psql": pg_bin("psql") or "psql"}
 
 
 @pytest.mark.parametrize("path", BANK_FILES, ids=lambda p: p.name)
