@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,3 +64,66 @@ def test_a_fresh_process_loads_both_models_side_by_side_and_grades() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["covered", "missing"]
+
+
+def test_texts_batched_with_others_get_the_very_same_token_states_as_alone() -> None:
+    """The packaged encoder runs float32 products over int8 weights, so padding and masking leaves a text's states
+    untouched: batched by length, every vector is bit for bit what the text gets alone."""
+    enc = shared_encoder()
+    assert enc.batches
+    texts = [
+        "TTL.",
+        "Reads go to the primary for a few seconds after the user writes, since replicas lag behind.",
+        "Shard by tenant id so one tenant's rows live together.",
+        "Use a queue.",
+        "A consumer commits its offset only after the write it made has been stored, so a crash replays the "
+        "message rather than losing it, and the handler is idempotent so that the replay does no harm.",
+    ]
+    together = enc._run(texts)
+    enc.batches = False
+    try:
+        alone = np.vstack([enc._run([t]) for t in texts])
+        one_by_one = enc._run(texts)
+    finally:
+        enc.batches = True
+    assert np.array_equal(together, alone)
+    assert np.array_equal(together, one_by_one)
+
+
+def test_a_model_that_quantizes_activations_runs_each_text_alone(tmp_path: Path) -> None:
+    """Such a model's result in a batch would depend on the other texts; the relation model is one."""
+    from archqa.practice.relation import _model_file
+
+    assert enc_mod.quantizes_activations(_model_file("relation.onnx"))
+    assert not enc_mod.quantizes_activations(enc_mod.model_path())
+    plain = tmp_path / "plain.onnx"
+    plain.write_bytes(b"\x08\x07MatMul LayerNormalization")
+    assert not enc_mod.quantizes_activations(plain)
+
+
+@pytest.mark.parametrize(
+    "lengths, threads",
+    [
+        ([], 2),
+        ([9], 2),
+        ([7, 9], 2),
+        ([20, 25, 22, 30, 18, 40, 21, 24], 2),
+        ([5] * 10 + [120], 1),
+        ([5] * 10 + [120], 2),
+        (list(range(3, 60, 2)), 3),
+        ([12] * 32, 2),
+    ],
+)
+def test_length_groups_cover_every_text_once_in_runs_of_similar_length(lengths: list[int], threads: int) -> None:
+    groups = enc_mod.length_groups(lengths, threads)
+    flat = [i for g in groups for i in g]
+    assert sorted(flat) == list(range(len(lengths)))
+    assert len(groups) >= min(threads, len(lengths))
+    # neighbours in length order: no group's range of lengths overlaps another's
+    spans = sorted((min(lengths[i] for i in g), max(lengths[i] for i in g)) for g in groups)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
+def test_one_long_text_does_not_pad_many_short_ones() -> None:
+    groups = enc_mod.length_groups([5] * 10 + [120], 1)
+    assert [10] in groups

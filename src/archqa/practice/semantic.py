@@ -135,6 +135,21 @@ def lexical_share(point_terms: dict[str, str], span_text: str) -> float:
     return sum(_matches(t, have) for t in point_terms) / len(point_terms)
 
 
+def lexical_shares(point_terms: Sequence[dict[str, str]], span_texts: Sequence[str]) -> list[list[float]]:
+    """:func:`lexical_share` of every point against every span, each point term's matches among the answer's
+    terms found once (the same figures, without comparing each term with each span's terms again)."""
+    spans = [_terms(t) for t in span_texts]
+    every = frozenset().union(*spans) if spans else frozenset()
+    out = []
+    for pt in point_terms:
+        if not pt:
+            out.append([0.0] * len(spans))
+            continue
+        matching = [frozenset(o for o in every if o == t or _matches(t, (o,))) for t in pt]
+        out.append([sum(not m.isdisjoint(have) for m in matching) / len(pt) for have in spans])
+    return out
+
+
 def contradiction(point: str, span_text: str) -> str:
     """Why ``span_text`` reads as denying ``point`` ("adds 'never'", "says 'asynchronous' for 'synchronous'"), or ""."""
     swaps = checks.swapped_antonyms(point, span_text)
@@ -335,7 +350,7 @@ class SemanticGrader(Grader):
         cv = candidate_vectors(self.encoder, answer, usable)
         sims = pv @ cv.T
         point_terms = [grading_terms(p) for p in points]
-        terms = [[lexical_share(pt, c.span.text) for c in usable] for pt in point_terms]
+        terms = lexical_shares(point_terms, [c.span.text for c in usable])
         chosen: list[list[int]] = []
         pairs: list[tuple[str, str]] = []
         for i, point in enumerate(points):
