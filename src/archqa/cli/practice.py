@@ -43,12 +43,13 @@ def _read(prompt: str) -> str | None:
         return None
 
 
-def read_answer(read: Reader = _read) -> tuple[str, bool]:
+def read_answer(read: Reader = _read, on_line: Callable[[str], None] | None = None) -> tuple[str, bool]:
     """Lines up to a line holding only ``.`` or the end of input (Ctrl-D); blank lines stay in the answer.
 
     Returns (answer, ended): ``ended`` is True when input ended before any line
     was typed, which ends the session. Leading and trailing blank lines and
     trailing spaces are dropped; the lines in between are kept as typed.
+    ``on_line`` gets the answer so far after each line (the session drafts a grade with it).
     """
     lines: list[str] = []
     while True:
@@ -59,6 +60,8 @@ def read_answer(read: Reader = _read) -> tuple[str, bool]:
         if line.strip() == END_MARK:
             return _join(lines), False
         lines.append(line.rstrip())
+        if on_line is not None and line.strip():
+            on_line(_join(lines))
 
 
 def _join(lines: list[str]) -> str:
@@ -231,7 +234,8 @@ def _ask(
         answer = edit_answer(q)
         click.echo(wrap(answer, indent="> ", first="> ") if answer else "> (empty answer)")
     else:
-        answer, ended = read_answer()
+        # each line typed is graded in the background, so the grade is ready soon after the final "."
+        answer, ended = read_answer(on_line=lambda so_far: session.draft(q, so_far))
         if ended:
             return None
     if not session.grader_loaded:

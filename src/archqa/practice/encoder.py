@@ -285,6 +285,26 @@ def quantizes_activations(path: Path) -> bool:
         return data.find(b"DynamicQuantize") >= 0 or data.find(b"MatMulInteger") >= 0
 
 
+def _pool_parts(encoding: Any, hidden: np.ndarray, parts: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Unit vectors of the character ranges ``parts`` of one encoded text, from its token states ``hidden``."""
+    import numpy as np
+
+    n = len(encoding.ids)
+    offsets = np.asarray(encoding.offsets, dtype=np.int64).reshape(n, 2)
+    real = offsets[:, 1] > offsets[:, 0]  # [CLS], [SEP] and padding have empty offsets
+    ranges = np.asarray(parts, dtype=np.int64).reshape(-1, 2)
+    # (part, token): the token lies inside the part's character range
+    inside = real & (offsets[:, 0] >= ranges[:, :1]) & (offsets[:, 1] <= ranges[:, 1:])
+    # the sentence's [CLS] and [SEP] states belong to every part, as in a standalone encoding
+    weights = inside.astype(np.float32)
+    weights[:, 0] = 1.0
+    weights[:, n - 1] = 1.0
+    v = weights @ hidden[:n] / weights.sum(axis=1, keepdims=True)
+    v[~inside.any(axis=1)] = 0.0  # a range with no token of its own gets a zero vector
+    norms = np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+    return np.asarray(v / norms, dtype=np.float32)
+
+
 class Encoder:
     """Texts -> unit vectors (384 floats). Loading takes about half a second; a sentence takes about as long as
     the relation model takes for one (point, span) pair (see the module's note)."""
@@ -307,6 +327,7 @@ class Encoder:
         self.batches = not quantizes_activations(self.path)
         """Whether texts run together in batches (see the module's note)."""
         self._cache = RowCache(CACHE_SIZE, 384)
+        self._parts: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def _hidden(self, texts: list[str]) -> tuple[Any, np.ndarray, np.ndarray]:
@@ -360,29 +381,30 @@ class Encoder:
 
         A clause's vector is the mean of its tokens' states in the context of the whole sentence, so a
         sentence and all its clauses cost one run of the model. Ranges with no token get a zero vector.
+        Results are kept by text and ranges (the most recent :data:`CACHE_SIZE`): a text gets the same states
+        in any batch, so a kept result is what running it again would give.
         """
-        import numpy as np
 
-        out: list[np.ndarray] = []
-        for start in range(0, len(texts), 32):
-            batch = list(texts[start : start + 32])
-            with self._lock:
-                encodings, hidden, _ = self._hidden(batch)
-            for i, e in enumerate(encodings):
-                n = len(e.ids)
-                offsets = np.asarray(e.offsets, dtype=np.int64).reshape(n, 2)
-                real = offsets[:, 1] > offsets[:, 0]  # [CLS], [SEP] and padding have empty offsets
-                ranges = np.asarray(parts[start + i], dtype=np.int64).reshape(-1, 2)
-                # (part, token): the token lies inside the part's character range
-                inside = real & (offsets[:, 0] >= ranges[:, :1]) & (offsets[:, 1] <= ranges[:, 1:])
-                # the sentence's [CLS] and [SEP] states belong to every part, as in a standalone encoding
-                weights = inside.astype(np.float32)
-                weights[:, 0] = 1.0
-                weights[:, n - 1] = 1.0
-                v = weights @ hidden[i, :n] / weights.sum(axis=1, keepdims=True)
-                v[~inside.any(axis=1)] = 0.0  # a range with no token of its own gets a zero vector
-                norms = np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
-                out.append(np.asarray(v / norms, dtype=np.float32))
+        keys = [
+            hashlib.blake2b(f"{t}\x00{list(r)}".encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+            for t, r in zip(texts, parts)
+        ]
+        with self._lock:
+            first: dict[str, int] = {}
+            for i, k in enumerate(keys):
+                if k not in self._parts:
+                    first.setdefault(k, i)  # each missing text once
+            todo = list(first.values())
+            for start in range(0, len(todo), 32):
+                batch = todo[start : start + 32]
+                encodings, hidden, _ = self._hidden([texts[i] for i in batch])
+                for row, (i, e) in enumerate(zip(batch, encodings)):
+                    self._parts[keys[i]] = _pool_parts(e, hidden[row], parts[i])
+            out = [self._parts[k] for k in keys]
+            for k in keys:
+                self._parts.move_to_end(k)
+            while len(self._parts) > CACHE_SIZE:
+                self._parts.popitem(last=False)
         return out
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -152,6 +152,14 @@ class Grader(ABC):
         waits for after answering is only the work that needs the answer.
         """
 
+    def draft(self, answer: str, key_points: Sequence[str]) -> None:  # noqa: B027  (optional, empty by default)
+        """Work on an answer that is still being written (optional), so that grading it when it is finished
+        finds most of that work done.
+
+        A practice session calls it in the background each time the user ends a line, with the answer so far.
+        It must not change what :meth:`grade` returns for any answer: only cache what ``grade`` would compute.
+        """
+
 
 _GRADERS: dict[str, Callable[[], Grader]] = {}
 

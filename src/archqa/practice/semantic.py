@@ -406,6 +406,14 @@ class SemanticGrader(Grader):
         if points:
             self.encoder.encode(points)
 
+    def draft(self, answer: str, key_points: Sequence[str]) -> None:
+        """Encode the sentences of the answer so far and read its closest spans for each point (cached by
+        sentence and by (point, span) pair, each computed as it is alone), so that the finished answer only
+        needs its new sentences: the grade is the same as without the draft."""
+        points = [p for p in key_points if p.strip()]
+        if points and answer.strip() and trivial_grade(self.name, answer, points) is None:
+            self.scores(answer, points)
+
     def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
         points = list(key_points)
         trivial = trivial_grade(self.name, answer, points)

@@ -179,6 +179,9 @@ class Session:
         self._loaded: Grader | None = None
         self._load_error: BaseException | None = None
         self._preparing: threading.Thread | None = None
+        self._draft_lock = threading.Lock()
+        self._draft_next: tuple[list[str], str] | None = None
+        self._drafting: threading.Thread | None = None
 
     def preload(self) -> None:
         """Construct the grader by name, and grade one throw-away answer with it, in a background thread.
@@ -262,6 +265,7 @@ class Session:
         :meth:`Grader.prepare`): called when the question is shown, it is done long before the user has typed
         an answer. :meth:`grade` waits for it, so the grader is never used from two threads at once."""
         self._join_prepare()
+        self._join_drafts()
         points = rubric(question)
         loading = self._loading
 
@@ -283,9 +287,51 @@ class Session:
             self._preparing.join()
             self._preparing = None
 
+    def draft(self, question: Question, answer: str) -> None:
+        """Start work on an answer still being written, in the background (see :meth:`Grader.draft`).
+
+        Called with the answer so far each time the user ends a line: by the time the answer is finished
+        most of its grading is done, and :meth:`grade` only does the rest; the grade is the same. One draft
+        runs at a time, after the grader has loaded and prepared; a draft that arrives meanwhile replaces any
+        still waiting, so a fast paste costs one or two drafts, not one per line.
+        """
+        job = (rubric(question), answer)
+        with self._draft_lock:
+            self._draft_next = job
+            if self._drafting is not None:
+                return  # the running worker takes the newest draft when it is done
+            self._drafting = threading.Thread(target=self._run_drafts, name="archqa-grader-draft", daemon=True)
+            self._drafting.start()
+
+    def _run_drafts(self) -> None:
+        for waiting in (self._loading, self._preparing):
+            if waiting is not None:
+                waiting.join()
+        while True:
+            with self._draft_lock:
+                job, self._draft_next = self._draft_next, None
+                if job is None:
+                    self._drafting = None
+                    return
+            g = self._loaded if self._loaded is not None else self._grader
+            if isinstance(g, str):
+                continue  # not loaded (or it failed to load): grade() reports that
+            try:
+                g.draft(job[1], job[0])
+            except Exception:  # noqa: BLE001  (a failed draft only loses the head start; grade() reports errors)
+                pass
+
+    def _join_drafts(self) -> None:
+        with self._draft_lock:
+            self._draft_next = None  # the answer is finished: a waiting draft is stale
+            running = self._drafting
+        if running is not None:
+            running.join()
+
     def grade(self, question: Question, answer: str) -> Grade:
         """Grade ``answer`` against the question's key points (or its key insight when it has none)."""
         self._join_prepare()
+        self._join_drafts()
         return self.grader.grade(answer, rubric(question))
 
     def rate(
