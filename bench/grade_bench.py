@@ -1,6 +1,6 @@
 """Grading speed: the first grade after a cold start, and each later grade, for the default grader.
 
-    python bench/grade_bench.py [--answers N] [--runs N] [--baseline SRC]
+    python bench/grade_bench.py [--answers N] [--runs N] [--typed N] [--baseline SRC]
 
 Prints, measured in this run:
 - the load average before and after (other work on the machine slows every figure);
@@ -12,6 +12,10 @@ Prints, measured in this run:
 - warm grades, each in a fresh process: median and p95 per answer over the calibration answers (new answers:
   each text is graded once, so no cache helps), with the key points prepared before each answer arrives (as a
   practice session does while the question is shown) and without, and the lexical grader on the same answers.
+
+- the practice loop: what the user waits for after typing the final "." of a pasted answer, when each
+  line has been drafted in the background as it arrived (``Session.draft``): with the "." typed 0.3 s
+  after the paste, and pasted with it (then nothing could be drafted ahead, and it costs a warm grade).
 
 ``--baseline SRC`` times another source tree the same way in the same run, each measurement alternating with
 this one, so drift in the machine's speed hits both alike: for example the previous commit, unpacked with
@@ -79,6 +83,41 @@ print(json.dumps([times, cpu]))
 """
 
 
+TYPED = """
+import json, pathlib, statistics, sys, tempfile, textwrap, time
+from archqa.generate.bank import load_bank
+from archqa.practice.audit import load_calibration
+from archqa.practice.session import Session
+from archqa.store import Store
+gap, n = float(sys.argv[1]), int(sys.argv[2])
+bank = load_bank(None)
+questions = {q.id: q for q in bank.questions(bank.entries)}
+answers = [a for a in load_calibration() if a.question in questions][:n]
+s = Session(Store.open(pathlib.Path(tempfile.mkdtemp()) / "bench.db"), [], "semantic")
+s.preload()
+s.grader
+times = []
+for a in answers:
+    q = questions[a.question]
+    s.prepare(q)
+    time.sleep(0.3)  # the question is read
+    lines = textwrap.wrap(a.answer, 72)
+    for k in range(1, len(lines) + 1):  # pasted: the lines arrive together, each drafted as read_answer does
+        s.draft(q, chr(10).join(lines[:k]))
+    time.sleep(gap)  # then the final "." is typed
+    t = time.perf_counter()
+    s.grade(q, chr(10).join(lines))
+    times.append(time.perf_counter() - t)
+print(json.dumps(sorted(times)))
+"""
+
+
+def typed(gap: float, n: int, src: str | None = None) -> list[float]:
+    """Seconds from the final "." to the grade, in a practice session: the answer pasted as lines of 72
+    characters (each drafted in the background as it arrives), then the "." ``gap`` seconds later."""
+    return [float(x) for x in json.loads(_run(TYPED, [str(gap), str(n)], src))]
+
+
 def _run(script: str, args: list[str], src: str | None) -> str:
     env = dict(os.environ)
     if src:
@@ -124,6 +163,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--answers", type=int, default=120, help="calibration answers to time (default 120)")
     ap.add_argument("--runs", type=int, default=3, help="cold starts per grader (default 3)")
+    ap.add_argument("--typed", type=int, default=40, help="answers pasted into a practice session (default 40)")
     ap.add_argument("--baseline", metavar="SRC", help="another source tree (its src/ folder) to time alongside")
     args = ap.parse_args()
     trees: list[tuple[str, str | None]] = [("this tree", None)]
@@ -165,6 +205,15 @@ def main() -> None:
                 f"{statistics.median(cpu) * 1000:.0f} ms"
             )
     print(f"[this tree] warm grade, lexical: {_ms(warm('lexical', args.answers, False)[0])}")
+    for gap in (0.3, 0.0):
+        when = f'the "." typed {gap:.1f} s after the pasted answer' if gap else 'the "." pasted with the answer'
+        for name, src in trees:
+            try:
+                t = typed(gap, args.typed, src)
+            except subprocess.CalledProcessError:  # a tree without drafts (Session.draft)
+                print(f"[{name}] practice loop, {when}: not measured (this tree has no drafts)")
+                continue
+            print(f"[{name}] practice loop, {when}: from the '.' to the grade {_ms(t)}")
     print(_load(), "(after)")
 
 

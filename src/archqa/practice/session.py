@@ -157,6 +157,11 @@ class Plan:
         return max(0, min(self.new, self.new_limit - self.new_today))
 
 
+DRAFT_SETTLE = 0.05
+"""Seconds a draft waits for a newer line before it starts (the lines of a paste arrive within a millisecond
+of each other; a typist's, a second or more apart)."""
+
+
 class Session:
     """A practice session over ``questions``: plan the queue, grade answers, store ratings.
 
@@ -181,6 +186,8 @@ class Session:
         self._preparing: threading.Thread | None = None
         self._draft_lock = threading.Lock()
         self._draft_next: tuple[list[str], str] | None = None
+        self._draft_gen = 0
+        self._draft_wake = threading.Event()
         self._drafting: threading.Thread | None = None
 
     def preload(self) -> None:
@@ -292,12 +299,15 @@ class Session:
 
         Called with the answer so far each time the user ends a line: by the time the answer is finished
         most of its grading is done, and :meth:`grade` only does the rest; the grade is the same. One draft
-        runs at a time, after the grader has loaded and prepared; a draft that arrives meanwhile replaces any
-        still waiting, so a fast paste costs one or two drafts, not one per line.
+        runs at a time, after the grader has loaded and prepared, and only once no newer line has come for
+        :data:`DRAFT_SETTLE` seconds; a draft that arrives meanwhile replaces the one waiting, so a paste of
+        many lines costs one draft of all of them, not one per line.
         """
         job = (rubric(question), answer)
         with self._draft_lock:
             self._draft_next = job
+            self._draft_gen += 1
+            self._draft_wake.set()
             if self._drafting is not None:
                 return  # the running worker takes the newest draft when it is done
             self._drafting = threading.Thread(target=self._run_drafts, name="archqa-grader-draft", daemon=True)
@@ -309,10 +319,15 @@ class Session:
                 waiting.join()
         while True:
             with self._draft_lock:
-                job, self._draft_next = self._draft_next, None
+                job, self._draft_next, gen = self._draft_next, None, self._draft_gen
+                self._draft_wake.clear()
                 if job is None:
                     self._drafting = None
                     return
+            self._draft_wake.wait(DRAFT_SETTLE)  # woken early by a newer line or a finished answer
+            with self._draft_lock:
+                if self._draft_gen != gen:
+                    continue  # another line arrived (a paste), or the answer is finished: this one is stale
             g = self._loaded if self._loaded is not None else self._grader
             if isinstance(g, str):
                 continue  # not loaded (or it failed to load): grade() reports that
@@ -324,6 +339,8 @@ class Session:
     def _join_drafts(self) -> None:
         with self._draft_lock:
             self._draft_next = None  # the answer is finished: a waiting draft is stale
+            self._draft_gen += 1
+            self._draft_wake.set()
             running = self._drafting
         if running is not None:
             running.join()
