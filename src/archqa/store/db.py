@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, Protocol
@@ -59,6 +60,21 @@ class Database(Protocol):
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
 
     def close(self) -> None: ...
+
+
+def use_wal(db: sqlite3.Connection, wait: float = 30.0) -> None:
+    """Put a SQLite database in WAL mode. On a new file that several connections open at once, SQLite answers
+    "database is locked" to all but one without waiting for it (the busy timeout does not apply to this
+    pragma), so it is tried again for up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def dialect_of(db: object) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from archqa.errors import ConfigError, StoreError
 from archqa.model import Question
-from archqa.store.db import Database, PostgresDatabase, database_errors, is_postgres_url, redact
+from archqa.store.db import Database, PostgresDatabase, database_errors, is_postgres_url, redact, use_wal
 from archqa.store.duplicates import relink
 from archqa.store.migrations import migrate
 from archqa.store.records import (
@@ -93,7 +93,7 @@ class Store:
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(p, isolation_level=None, timeout=30)
-            db.execute("PRAGMA journal_mode=WAL")
+            use_wal(db)
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=NORMAL")
             migrate(db)
