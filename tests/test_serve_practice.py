@@ -362,6 +362,7 @@ class _Watchful(Grader):
         self.inside = 0
         self.most = 0
         self.lock = threading.Lock()
+        self.drafts: list[str] = []
 
     def _enter(self) -> None:
         with self.lock:
@@ -372,6 +373,10 @@ class _Watchful(Grader):
             self.inside -= 1
 
     def prepare(self, key_points: Sequence[str]) -> None:
+        self._enter()
+
+    def draft(self, answer: str, key_points: Sequence[str]) -> None:
+        self.drafts.append(answer)
         self._enter()
 
     def grade(self, answer: str, key_points: Sequence[str]) -> Grade:
@@ -389,8 +394,11 @@ def test_requests_never_use_the_grader_from_two_threads_at_once(client: TestClie
     def work(n: int) -> None:
         try:
             for q in questions[n::3]:
-                client.get("/practice", params={"id": q.id})  # prepares the question
-                assert 'name="token"' in _grade(client, q.id, f"answer {n}").text
+                shown = client.get("/practice", params={"id": q.id})  # prepares the question
+                form = _fields(shown.text, "answer-form")
+                for typed in (f"answer {n}", f"answer {n}, longer"):  # typing pauses: drafts
+                    assert client.post("/practice/draft", data={**form, "answer": typed}).status_code == 204
+                assert 'name="token"' in _grade(client, q.id, f"answer {n}, longer, done").text
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -399,7 +407,27 @@ def test_requests_never_use_the_grader_from_two_threads_at_once(client: TestClie
         t.start()
     for t in threads:
         t.join(30)
-    assert errors == [] and grader.most == 1
+    assert errors == [] and grader.most == 1  # drafts included (when they ran: a grade cancels a waiting one)
+
+
+def test_the_answer_typed_so_far_is_drafted_in_the_background(client: TestClient) -> None:
+    """The page posts the answer when typing pauses; the server answers 204 at once and drafts it off the request."""
+    grader = _Watchful()
+    desk = Desk(grader)
+    client.app.state.practice = desk  # type: ignore[attr-defined]
+    shown = client.get("/practice", params={"id": QID})
+    assert 'hx-post="/practice/draft"' in shown.text and 'hx-trigger="input changed delay:600ms"' in shown.text
+    form = _fields(shown.text, "answer-form")
+    session = desk._session
+    assert session is not None and session.grader is grader  # the page made the session; its grader is loaded
+    assert client.post("/practice/draft", data={**form, "answer": "Events notify;\r\nstate moves."}).status_code == 204
+    assert client.post("/practice/draft", data={**form, "qid": "no-such-question", "answer": "x"}).status_code == 204
+    assert client.post("/practice/draft", data={"qid": QID, "answer": "no token"}).status_code == 403
+    for _ in range(200):
+        if session._drafting is None and grader.drafts:
+            break
+        time.sleep(0.02)
+    assert grader.drafts == ["Events notify;\nstate moves."]  # only the known question's, with the form's newlines
 
 
 def test_a_new_store_opened_by_several_threads_at_once_is_migrated_once(db: Path) -> None:

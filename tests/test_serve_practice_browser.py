@@ -1,5 +1,6 @@
 """Practice in a real headless Chromium with the default grader, keyboard only, on a phone-wide screen: type the
-answer, Ctrl+Enter, flip a point with its digit, rate with a letter; the review is in the store as rated."""
+answer (a pause sends it as a draft), Ctrl+Enter, flip a point with its digit, rate with a letter; the review is
+in the store as rated."""
 
 from __future__ import annotations
 
@@ -42,8 +43,15 @@ def test_practise_a_question_with_the_keyboard_alone(chromium: Any, live_app: An
         assert page.evaluate("document.activeElement.id") == "answer"
         assert page.locator(".model-answer, li.point").count() == 0
         _no_sideways_scroll(page)
+        drafts: list[int] = []
+        page.on("response", lambda r: drafts.append(r.status) if r.url.endswith("/practice/draft") else None)
         page.keyboard.type(ANSWER)
         page.locator('#grader-state[data-state="ready"]').wait_for(timeout=30000)  # polled while typing
+        deadline = time.monotonic() + 10
+        while not drafts:  # a pause in typing sends the answer so far, to be graded ahead
+            assert time.monotonic() < deadline, "no draft was sent after typing paused"
+            page.wait_for_timeout(50)
+        assert set(drafts) == {204}
         page.keyboard.press("Control+Enter")
         _until(page, "document.activeElement && document.activeElement.id === 'grade-title'")
 

@@ -144,6 +144,16 @@ class Desk:
             finally:
                 self._grading.release()
 
+    def draft(self, store: Store, question: Question, answer: str) -> None:
+        """Start work on an answer still being typed (``Session.draft``: one draft at a time, in the
+        background, the newest waiting), once the grader is loaded and while no grade runs: a head start only."""
+        s = self.session(store)
+        if s.grader_loaded and answer.strip() and len(answer) <= MAX_ANSWER and self._grading.acquire(blocking=False):
+            try:
+                s.draft(question, answer)
+            finally:
+                self._grading.release()
+
     def grade(self, store: Store, question: Question, answer: str) -> Grade:
         """Grade ``answer``; waits for the grader to load and for any other grade in progress."""
         s = self.session(store)
@@ -401,6 +411,23 @@ def _suggestions(total: int) -> list[dict[str, Any]]:
 
 @requires("practice")
 @csrf_protected
+async def draft(request: Request) -> Response:
+    """The answer typed so far (sent by the page when typing pauses): graded ahead in the background, so that
+    checking it finds the work done. Answers 204 and nothing else; the grade is the same either way."""
+    form = await request.form()
+    await run_in_threadpool(_draft, request, form)
+    return Response(status_code=204)
+
+
+def _draft(request: Request, form: FormData) -> None:
+    raw = form.get("answer", "")
+    question = find_question(request, _form_text(form, "qid"), Queue.of(form).source)
+    if question is not None and isinstance(raw, str):
+        desk(request).draft(library(request).store(), question, raw.replace("\r\n", "\n").strip())
+
+
+@requires("practice")
+@csrf_protected
 async def grade(request: Request) -> Response:
     """Grade the answer; show each key point's verdict with its evidence, the flips, the ratings, the model answer."""
     form = await request.form()
@@ -551,6 +578,7 @@ def _next_url(pending: Pending | None, form: FormData, token: str) -> str:
 ROUTES = [
     Route("/practice", practice, name="practice"),
     Route("/practice/grader", grader_status, name="practice-grader"),
+    Route("/practice/draft", draft, methods=["POST"], name="practice-draft"),
     Route("/practice/grade", grade, methods=["POST"], name="practice-grade"),
     Route("/practice/rate", rate, methods=["POST"], name="practice-rate"),
 ]
