@@ -96,7 +96,7 @@ class SlowDrafts(Grader):
 
 def _wait_idle(session: Session) -> None:
     for _ in range(200):
-        if session._drafting is None:
+        if not session.drafts.busy:
             return
         time.sleep(0.02)
     raise AssertionError("the draft worker did not finish")
@@ -126,7 +126,7 @@ def test_grading_drops_a_waiting_draft_and_waits_for_the_running_one(store: Stor
     grade = session.grade(q, "the finished answer")
     assert grader.drafts == ["first"]  # the running draft finished before the grade; the waiting one never ran
     assert grade.total == len(rubric(q))
-    assert session._drafting is None
+    assert not session.drafts.busy
 
 
 def test_a_draft_that_raises_costs_only_the_head_start(store: Store) -> None:
@@ -149,3 +149,31 @@ def test_read_answer_reports_the_answer_so_far_after_each_line() -> None:
     assert answer == "First paragraph, line one\nline two.\n\nSecond paragraph."
     # each non-blank line: the answer so far, as the final answer would join it
     assert seen == ["First paragraph, line one", "First paragraph, line one\nline two.", answer]
+
+
+def test_a_mock_interview_drafts_each_phase_and_follow_up_against_its_own_points() -> None:
+    """The interview hands the phase's key points (or the follow-up's one point) to the drafts; answering waits
+    for the running draft and grades as before."""
+    from archqa.interview import Interview, load_bank_questions
+
+    grader = SlowDrafts()
+    seen: list[tuple[str, list[str]]] = []
+    grader.draft = lambda answer, points: seen.append((answer, list(points)))  # type: ignore[method-assign]
+    iv = Interview.start(load_bank_questions(), prompt_id="case-rate-limiter", minutes=45, grader=grader)
+    deep = next(p for p in iv.plan.phases if p.key == "deep_dives")
+    iv.draft("deep_dives", "A token bucket keeps two numbers per key.")
+    for _ in range(200):
+        if not iv.drafts.busy:
+            break
+        time.sleep(0.02)
+    assert seen == [("A token bucket keeps two numbers per key.", [p.text for p in deep.points])]
+    turn = iv.answer("deep_dives", "A token bucket keeps two numbers per key.", 30)
+    assert turn.follow_ups and not iv.drafts.busy
+    iv.draft("deep_dives", "The refill has to be atomic.", follow_up=0)
+    for _ in range(200):  # the candidate pauses before the answer is sent
+        if not iv.drafts.busy:
+            break
+        time.sleep(0.02)
+    iv.answer_follow_up("deep_dives", 0, "The refill has to be atomic.", 10)
+    question = iv.questions[deep.question_id]
+    assert seen[-1] == ("The refill has to be atomic.", [question.key_points[turn.follow_ups[0].key_point - 1]])

@@ -424,7 +424,7 @@ def test_the_answer_typed_so_far_is_drafted_in_the_background(client: TestClient
     assert client.post("/practice/draft", data={**form, "qid": "no-such-question", "answer": "x"}).status_code == 204
     assert client.post("/practice/draft", data={"qid": QID, "answer": "no token"}).status_code == 403
     for _ in range(200):
-        if session._drafting is None and grader.drafts:
+        if not session.drafts.busy and grader.drafts:
             break
         time.sleep(0.02)
     assert grader.drafts == ["Events notify;\nstate moves."]  # only the known question's, with the form's newlines

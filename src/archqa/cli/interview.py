@@ -7,9 +7,11 @@ The follow-ups come after the answer; the scorecard at the end. Everything else 
 
 from __future__ import annotations
 
+import functools
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,14 +35,16 @@ def clock(seconds: float) -> str:
     return f"{'-' if seconds < 0 else ''}{s // 60}:{s % 60:02d}"
 
 
-def _read(phase_title: str, prompt: str, editor: bool) -> tuple[str, bool]:
+def _read(
+    phase_title: str, prompt: str, editor: bool, on_line: Callable[[str], None] | None = None
+) -> tuple[str, bool]:
     if editor:
         from archqa.model import Question
 
         text = edit_answer(Question(id="interview", title=f"{phase_title}: {prompt}"))
         echo(wrap(text, indent="> ", first="> ") if text else "> (empty answer)")
         return text, False
-    return read_answer()
+    return read_answer(on_line=on_line)  # each line is graded ahead (drafts), so the grade is ready sooner
 
 
 def _phase(iv: Interview, n: int, phase: Phase, started: float, editor: bool) -> bool:
@@ -55,7 +59,7 @@ def _phase(iv: Interview, n: int, phase: Phase, started: float, editor: bool) ->
     )
     echo(wrap(phase.prompt, indent="   ", first="Interviewer: "))
     t0 = time.monotonic()
-    answer, ended = _read(phase.title, phase.prompt, editor)
+    answer, ended = _read(phase.title, phase.prompt, editor, lambda so_far: iv.draft(phase.key, so_far))
     if ended:
         return False
     used = time.monotonic() - t0
@@ -67,7 +71,7 @@ def _phase(iv: Interview, n: int, phase: Phase, started: float, editor: bool) ->
         click.echo("")
         echo(wrap(f"{fu.question}{probes}", indent="   ", first="Follow-up: "))
         t1 = time.monotonic()
-        text, ended = _read("Follow-up", fu.question, editor)
+        text, ended = _read("Follow-up", fu.question, editor, functools.partial(iv.draft, phase.key, follow_up=i))
         iv.answer_follow_up(phase.key, i, text, time.monotonic() - t1)
         if ended:
             return False

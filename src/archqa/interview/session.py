@@ -39,6 +39,7 @@ from archqa.interview.model import (
 from archqa.interview.plan import DEFAULT_MINUTES, case_study_plan, concepts_plan, pick_questions
 from archqa.interview.scorecard import scorecard
 from archqa.model import Question
+from archqa.practice.drafts import Drafts
 from archqa.practice.grade import DEFAULT_GRADER, Grader, get_grader
 
 
@@ -73,6 +74,8 @@ class Interview:
         self._loading: threading.Thread | None = None
         self._loaded: Grader | None = None
         self._error: BaseException | None = None
+        self.drafts = Drafts(self._ready_grader, lambda: (self._loading,))
+        """Drafts of the answer being written (:meth:`draft`)."""
         name = grader if isinstance(grader, str) else (grader.name or type(grader).__name__)
         at = (started_at or datetime.now(UTC)).astimezone(UTC)
         self.transcript = Transcript(started_at=at.isoformat(timespec="seconds"), grader=name, plan=plan)
@@ -150,8 +153,28 @@ class Interview:
         """The follow-up questions asked so far."""
         return {f.bank_question or f.question for t in self.transcript.turns for f in t.follow_ups}
 
+    def _ready_grader(self) -> Grader | None:
+        g = self._loaded if self._loaded is not None else self._grader
+        return None if isinstance(g, str) else g
+
+    def draft(self, phase_key: str, text: str, follow_up: int | None = None) -> None:
+        """Grade the answer so far to a phase (or to its follow-up ``follow_up``) ahead, in the background
+        (:mod:`archqa.practice.drafts`): called after each line typed, so that the finished answer's grade is
+        ready sooner. Grades are the same with or without drafts."""
+        phase = self._phase(phase_key)
+        points = [p.text for p in phase.points]
+        if follow_up is not None:
+            turn = self.transcript.turn(phase_key)
+            question = self.questions[phase.question_id]
+            fu = turn.follow_ups[follow_up] if turn is not None and 0 <= follow_up < len(turn.follow_ups) else None
+            ok = fu is not None and 0 < fu.key_point <= len(question.key_points)
+            points = [question.key_points[fu.key_point - 1]] if fu is not None and ok else []
+        if points:
+            self.drafts.submit(points, text)
+
     def answer(self, phase_key: str, text: str, seconds: float) -> PhaseTurn:
         """Grade the answer to a phase against its key points and choose its follow-ups; record the turn."""
+        self.drafts.finish()
         phase = self._phase(phase_key)
         if self.transcript.turn(phase_key) is not None:
             raise ConfigError(f"phase {phase_key!r} was already answered")
@@ -189,6 +212,7 @@ class Interview:
 
     def answer_follow_up(self, phase_key: str, index: int, text: str, seconds: float) -> FollowUpTurn:
         """Record the answer to a follow-up; a point missed in the phase and made here counts half."""
+        self.drafts.finish()
         turn = self.transcript.turn(phase_key)
         if turn is None or not 0 <= index < len(turn.follow_ups):
             raise ConfigError(f"phase {phase_key!r} has no follow-up {index + 1}")

@@ -28,6 +28,7 @@ from typing import Literal
 
 from archqa.errors import ConfigError, InputError
 from archqa.model import CLUSTERS, Difficulty, Question, cluster_of
+from archqa.practice.drafts import Drafts
 from archqa.practice.grade import DEFAULT_GRADER, Grade, Grader, get_grader, suggest_rating
 from archqa.practice.schedule import PracticeLog, Review, confirmed_share, order_due, utcnow
 from archqa.store import Store
@@ -157,11 +158,6 @@ class Plan:
         return max(0, min(self.new, self.new_limit - self.new_today))
 
 
-DRAFT_SETTLE = 0.05
-"""Seconds a draft waits for a newer line before it starts (the lines of a paste arrive within a millisecond
-of each other; a typist's, a second or more apart)."""
-
-
 class Session:
     """A practice session over ``questions``: plan the queue, grade answers, store ratings.
 
@@ -184,11 +180,8 @@ class Session:
         self._loaded: Grader | None = None
         self._load_error: BaseException | None = None
         self._preparing: threading.Thread | None = None
-        self._draft_lock = threading.Lock()
-        self._draft_next: tuple[list[str], str] | None = None
-        self._draft_gen = 0
-        self._draft_wake = threading.Event()
-        self._drafting: threading.Thread | None = None
+        self.drafts = Drafts(self._ready_grader, lambda: (self._loading, self._preparing))
+        """Drafts of the answer being written (:meth:`draft`)."""
 
     def preload(self) -> None:
         """Construct the grader by name, and grade one throw-away answer with it, in a background thread.
@@ -272,7 +265,7 @@ class Session:
         :meth:`Grader.prepare`): called when the question is shown, it is done long before the user has typed
         an answer. :meth:`grade` waits for it, so the grader is never used from two threads at once."""
         self._join_prepare()
-        self._join_drafts()
+        self.drafts.finish()
         points = rubric(question)
         loading = self._loading
 
@@ -295,60 +288,24 @@ class Session:
             self._preparing = None
 
     def draft(self, question: Question, answer: str) -> None:
-        """Start work on an answer still being written, in the background (see :meth:`Grader.draft`).
+        """Start work on an answer still being written, in the background (see :mod:`archqa.practice.drafts`).
 
         Called with the answer so far each time the user ends a line: by the time the answer is finished
         most of its grading is done, and :meth:`grade` only does the rest; the grade is the same. One draft
         runs at a time, after the grader has loaded and prepared, and only once no newer line has come for
-        :data:`DRAFT_SETTLE` seconds; a draft that arrives meanwhile replaces the one waiting, so a paste of
-        many lines costs one draft of all of them, not one per line.
+        a moment; a draft that arrives meanwhile replaces the one waiting, so a paste of many lines costs one
+        draft of all of them, not one per line.
         """
-        job = (rubric(question), answer)
-        with self._draft_lock:
-            self._draft_next = job
-            self._draft_gen += 1
-            self._draft_wake.set()
-            if self._drafting is not None:
-                return  # the running worker takes the newest draft when it is done
-            self._drafting = threading.Thread(target=self._run_drafts, name="archqa-grader-draft", daemon=True)
-            self._drafting.start()
+        self.drafts.submit(rubric(question), answer)
 
-    def _run_drafts(self) -> None:
-        for waiting in (self._loading, self._preparing):
-            if waiting is not None:
-                waiting.join()
-        while True:
-            with self._draft_lock:
-                job, self._draft_next, gen = self._draft_next, None, self._draft_gen
-                self._draft_wake.clear()
-                if job is None:
-                    self._drafting = None
-                    return
-            self._draft_wake.wait(DRAFT_SETTLE)  # woken early by a newer line or a finished answer
-            with self._draft_lock:
-                if self._draft_gen != gen:
-                    continue  # another line arrived (a paste), or the answer is finished: this one is stale
-            g = self._loaded if self._loaded is not None else self._grader
-            if isinstance(g, str):
-                continue  # not loaded (or it failed to load): grade() reports that
-            try:
-                g.draft(job[1], job[0])
-            except Exception:  # noqa: BLE001  (a failed draft only loses the head start; grade() reports errors)
-                pass
-
-    def _join_drafts(self) -> None:
-        with self._draft_lock:
-            self._draft_next = None  # the answer is finished: a waiting draft is stale
-            self._draft_gen += 1
-            self._draft_wake.set()
-            running = self._drafting
-        if running is not None:
-            running.join()
+    def _ready_grader(self) -> Grader | None:
+        g = self._loaded if self._loaded is not None else self._grader
+        return None if isinstance(g, str) else g
 
     def grade(self, question: Question, answer: str) -> Grade:
         """Grade ``answer`` against the question's key points (or its key insight when it has none)."""
         self._join_prepare()
-        self._join_drafts()
+        self.drafts.finish()
         return self.grader.grade(answer, rubric(question))
 
     def rate(
