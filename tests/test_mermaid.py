@@ -88,3 +88,31 @@ def test_without_an_engine_an_info_finding_says_so_and_the_fallback_checks_run(
 def test_first_line_of_a_mermaid_error() -> None:
     line, text = mermaid.first_line("Parse error on line 3:\n...A -=> B\n-----^\nExpecting 'SEMI', 'NEWLINE', got 'X'")
     assert line == 3 and text.startswith("Parse error on line 3:") and "Expecting" in text
+
+
+@needs_engine
+def test_a_diagram_checked_again_gets_its_kept_verdict_without_running_the_parser() -> None:
+    """generate validates a set until its report settles, so the same diagrams come back: each source is
+    parsed once, and a kept verdict is the parser's own (a bad diagram's message too)."""
+    eng = mermaid.engine()
+    if not isinstance(eng, mermaid.MiniRacerEngine):
+        pytest.skip("the verdicts are kept by the mini-racer engine")
+    good, bad = "graph TD\n  kept1 --> kept2", "graph TD\n  kept1 -->"
+    first = eng.check([good, bad])
+    evals = 0
+    real = eng._ctx.eval
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal evals
+        evals += 1
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    eng._ctx.eval = counting  # type: ignore[method-assign]
+    try:
+        assert eng.check([bad, good, bad]) == [first[1], first[0], first[1]]
+        assert evals == 0
+        assert first[0] is None and first[1]
+        eng.check(["graph TD\n  kept3 --> kept4"])  # a new source is parsed
+        assert evals == 1
+    finally:
+        eng._ctx.eval = real  # type: ignore[method-assign]

@@ -37,3 +37,43 @@ def test_near_titles_and_copies() -> None:
     ]
     pairs = {(i, j) for i, j, _ in similar_pairs([terms(t) for t in titles], 0.8)}
     assert pairs == {(0, 1), (0, 4), (1, 4), (0, 2), (1, 2), (2, 4)}
+
+
+def _mentions_by_search(haystack: str, term: str) -> bool:
+    """What ``mentions`` answers, the slow way: the term's pattern searched over the whole text."""
+    from archqa.text import term_pattern, term_variants
+
+    for v in term_variants(term):
+        pattern = term_pattern(v.strip())
+        if pattern is not None and pattern.search(haystack):
+            return True
+    return False
+
+
+WORDS = st.sampled_from(
+    ["event", "events", "sourcing", "read", "your", "writes", "-", "api", "apis", "a", "c++", "(e)", "prevent"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["event", "sourcing", "read-your-writes", "api", "c++", "e", "(e)", "x"]), max_size=3),
+    st.lists(st.one_of(WORDS, st.sampled_from([" ", "  ", "-", ".", "\n", "s", "es", "x"])), max_size=14),
+)
+def test_mentions_finds_a_term_where_a_search_of_the_whole_text_does(term_words: list[str], text: list[str]) -> None:
+    """``mentions`` tries the pattern only where the term's first word starts; the answer is the search's."""
+    from archqa.text import mentions
+
+    term = " ".join(term_words)
+    haystack = "".join(text).lower()
+    assert mentions(haystack, term) == _mentions_by_search(haystack, term)
+    assert mentions(haystack, f"Long Name ({term})") == _mentions_by_search(haystack, f"Long Name ({term})")
+
+
+def test_mentions_respects_word_starts_before_the_first_word() -> None:
+    from archqa.text import mentions
+
+    assert mentions("we use event sourcing here", "Event Sourcing")
+    assert not mentions("prevent sourcing", "event sourcing")  # 'event' inside 'prevent' is no mention
+    assert mentions("prevent sourcing, then event-sourcing", "event sourcing")  # a later place counts
+    assert mentions("the apis", "API") and not mentions("rapid", "API")

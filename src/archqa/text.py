@@ -151,10 +151,25 @@ def term_pattern(variant: str) -> re.Pattern[str] | None:
 def mentions(haystack: str, term: str) -> bool:
     """Whether lowercase ``haystack`` uses ``term`` (or, for "Long Name (LN)", either form; plurals count)."""
     for v in term_variants(term):
-        pattern = term_pattern(v.strip())
-        if pattern is not None and pattern.search(haystack):
-            return True
+        found = _term_search(v.strip())
+        if found is None:
+            continue
+        # The pattern starts with the term's first word as written, after a look-behind that keeps the regular
+        # expression from skipping ahead to that word: a search walks the whole text (2 ms over a generated
+        # set). So find each place the word starts and try the pattern there: the same answer, far sooner.
+        first, pattern = found
+        at = haystack.find(first)
+        while at >= 0:
+            if pattern.match(haystack, at):  # the look-behind still sees the character before ``at``
+                return True
+            at = haystack.find(first, at + 1)
     return False
+
+
+@lru_cache(maxsize=4096)
+def _term_search(variant: str) -> tuple[str, re.Pattern[str]] | None:
+    pattern = term_pattern(variant)
+    return None if pattern is None else (variant.lower().split()[0], pattern)
 
 
 _TERMINAL_CONTROL = re.compile(

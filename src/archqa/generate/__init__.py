@@ -61,17 +61,20 @@ def generate(
     else:
         sel = select(b, bp, allow_shortfall=allow_shortfall)
         qset, shortfalls = assemble(b, sel, title), sel.shortfalls
-    report = run(read_text_document(write_set(qset), "<generated>"))
+    # the report is part of the set it reports on: validate, write the report in, again until it settles
+    doc = read_text_document(write_set(qset), "<generated>")
+    report = run(doc)
     body = ""
     for _ in range(4):
-        new_body = render_markdown(report, read_text_document(write_set(qset), "<generated>"))
+        new_body = render_markdown(report, doc)  # the document the report was computed on
         if shortfalls:
             new_body += "\n\n### Shortfall\n" + "\n".join(f"- {s.describe()}" for s in shortfalls)
         if new_body == body:
             break
         body = new_body
         qset.report = body
-        report = run(read_text_document(write_set(qset), "<generated>"))
+        doc = read_text_document(write_set(qset), "<generated>")
+        report = run(doc)
     text = write_set(qset)
     return GeneratedSet(set=qset, text=text, report=report, shortfalls=shortfalls, authoring=authoring)
 

@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from importlib import resources
 from typing import Protocol
@@ -53,6 +54,10 @@ def _verdict(raw: object) -> str | None:
     return None if text == "ok" else text.removeprefix("error:")
 
 
+VERDICTS_KEPT = 4096
+"""Mermaid's verdicts on this many recent diagram sources are kept (an eval takes 10 to 50 ms)."""
+
+
 class MiniRacerEngine:
     """Mermaid in V8, in this process (PyPI mini-racer)."""
 
@@ -64,6 +69,7 @@ class MiniRacerEngine:
         self._ctx = MiniRacer()
         self._ctx.eval(gzip.decompress(_bundle_bytes()).decode("utf-8"))
         self._lock = threading.Lock()
+        self._verdicts: OrderedDict[str, str | None] = OrderedDict()
 
     def check(self, sources: list[str]) -> list[str | None]:
         out = []
@@ -71,12 +77,20 @@ class MiniRacerEngine:
         # process, as generate's validating worker threads showed)
         with self._lock:
             for s in sources:
+                if s in self._verdicts:  # the parser's verdict on a source never changes (generate validates
+                    self._verdicts.move_to_end(s)  # a set until its report settles: the same diagrams again)
+                    out.append(self._verdicts[s])
+                    continue
                 # a file's time budget stops it between diagrams, never inside V8 (an exception raised in
                 # the middle of an eval left the engine waiting forever); each eval is bounded by TIMEOUT
                 with deferred():
                     result = self._ctx.eval(f"archqaCheck({json.dumps(s)})", timeout_sec=TIMEOUT)
                     get = getattr(result, "get", None)
-                    out.append(_verdict(get(timeout=TIMEOUT) if get is not None else result))
+                    verdict = _verdict(get(timeout=TIMEOUT) if get is not None else result)
+                out.append(verdict)
+                self._verdicts[s] = verdict
+                while len(self._verdicts) > VERDICTS_KEPT:
+                    self._verdicts.popitem(last=False)
         return out
 
 
