@@ -77,3 +77,18 @@ def test_mentions_respects_word_starts_before_the_first_word() -> None:
     assert not mentions("prevent sourcing", "event sourcing")  # 'event' inside 'prevent' is no mention
     assert mentions("prevent sourcing, then event-sourcing", "event sourcing")  # a later place counts
     assert mentions("the apis", "API") and not mentions("rapid", "API")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["redis", "node.js", "c++", "k8s", "a", "-", "", "pg bouncer"]),
+    st.lists(st.sampled_from(["redis", "redisx", "xredis", "node.js", "node.jsx", "c++", "c++x", " ", "-", "_", "a"])),
+)
+def test_first_word_at_is_the_first_whole_word_match(word: str, parts: list[str]) -> None:
+    import re
+
+    from archqa.text import first_word_at
+
+    text = "".join(parts)
+    m = re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text)
+    assert first_word_at(text, word) == (m.start() if m else -1)

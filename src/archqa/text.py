@@ -166,6 +166,26 @@ def mentions(haystack: str, term: str) -> bool:
     return False
 
 
+def first_word_at(text: str, word: str) -> int:
+    r"""Where ``word`` first occurs in ``text`` as a whole word (no word character on either side), or -1: the
+    first match of ``(?<!\w)word(?!\w)``, found by trying the pattern only where the word starts."""
+    pattern = _whole_word(word)
+    if not word:
+        m = pattern.search(text)
+        return m.start() if m else -1
+    at = text.find(word)
+    while at >= 0:
+        if pattern.match(text, at):
+            return at
+        at = text.find(word, at + 1)
+    return -1
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(word: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
+
+
 @lru_cache(maxsize=4096)
 def _term_search(variant: str) -> tuple[str, re.Pattern[str]] | None:
     pattern = term_pattern(variant)

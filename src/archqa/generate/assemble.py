@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from archqa.generate.bank import Bank, bundled_bank
 from archqa.generate.select import Selection
 from archqa.model import CITATION, BibEntry, GlossaryEntry, Question, QuestionSet, Tool, Topic, split_refs
-from archqa.text import jaccard, mentions
+from archqa.text import first_word_at, jaccard, mentions
 
 RELATED_THRESHOLD = 0.08
 MAX_RELATED = 3
@@ -159,8 +158,8 @@ def _tools(bank: Bank, text: str) -> list[Tool]:
             seen.setdefault(t.name.lower(), t)
     found = []
     for name, t in seen.items():
-        m = re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text)
-        if m:
-            found.append((m.start(), name, t))
+        at = first_word_at(text, name)
+        if at >= 0:
+            found.append((at, name, t))
     found.sort()
     return [t.model_copy(update={"id": f"T{i}"}) for i, (_, _, t) in enumerate(found, 1)]
