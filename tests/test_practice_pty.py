@@ -149,3 +149,44 @@ def test_a_pasted_two_paragraph_answer_a_flip_and_a_confirmed_rating_are_stored(
             1,
         ),
     ]
+
+
+def test_an_answer_typed_line_by_line_is_graded_ahead_and_stored_as_graded_from_nothing(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """The default grader, lines typed with pauses (each one drafted in the background), then '.': the stored
+    verdicts and evidence are those of a grade computed from nothing in another process."""
+    from archqa.practice.semantic import SemanticGrader
+    from archqa.practice.session import rubric
+
+    set_file = tmp_path / "set.md"
+    set_file.write_text(write_set(make_set()))
+    lines = [
+        "Retries of a payment run inside a bounded context of their own.",
+        "Each wait has a timeout, so nothing blocks for ever.",
+        "Keeping that extra state costs memory.",
+    ]
+    term = Terminal([sys.executable, "-m", "archqa", "practice", str(set_file), "--limit", "1"], env)
+    try:
+        term.expect(f"Q: {QS[0].title}")
+        term.expect("> ")
+        for line in lines:
+            term.send(line + "\n")
+            time.sleep(0.6)  # a typist's pause: the line is drafted meanwhile
+        term.send(".\n")
+        term.expect("verdicts> ")
+        term.send("\n")
+        term.expect("rating> ")
+        term.send("\n")
+        term.expect("Session over: 1 review saved")
+        assert term.close() == 0
+    finally:
+        if term.proc.poll() is None:
+            term.proc.kill()
+    with sqlite3.connect(tmp_path / "store.db") as db:
+        (rid,) = db.execute("SELECT id FROM reviews").fetchone()
+        stored = db.execute(
+            "SELECT verdict, evidence FROM review_points WHERE review_id=? ORDER BY ord", (rid,)
+        ).fetchall()
+    fresh = SemanticGrader().grade("\n".join(lines), rubric(QS[0]))
+    assert stored == [(p.verdict, p.evidence) for p in fresh.points]
