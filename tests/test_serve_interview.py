@@ -280,3 +280,40 @@ def test_a_very_long_answer_is_cut_and_the_page_says_so(
     iv = app.state.interviews.get(url.rsplit("/", 1)[1]).iv
     assert len(iv.transcript.turns[0].answer) == 40
     assert "Your answer was cut to its first 40 characters." in client.get(url).text
+
+
+class _Drafting(LexicalGrader):
+    """The lexical grader, noting each draft it is given."""
+
+    name = "drafting"
+    drafts: list[tuple[str, list[str]]] = []
+
+    def draft(self, answer: str, key_points: Any) -> None:
+        type(self).drafts.append((answer, list(key_points)))
+
+
+def test_the_answer_typed_so_far_is_drafted_against_the_current_steps_points(
+    client: TestClient, clock: FakeClock, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _Drafting.drafts = []
+    monkeypatch.setitem(grade._GRADERS, "drafting", _Drafting)
+    monkeypatch.setattr(page_module, "OFFLINE_GRADERS", (*page_module.OFFLINE_GRADERS, "drafting"))
+    url = start(client, grader="drafting").headers["location"]
+    page = client.get(url).text
+    assert f'hx-post="{url}/draft"' in page and 'hx-trigger="input changed delay:600ms"' in page
+    token = csrf(client)
+    iv = app.state.interviews.get(url.rsplit("/", 1)[1]).iv
+    assert iv.grader is not None  # loaded
+    phase = iv.plan.phases[0]
+    ok = client.post(url + "/draft", data={"csrf": token, "step": step_of(page), "answer": "Limit\r\nper key."})
+    assert ok.status_code == 204
+    other = client.post(url + "/draft", data={"csrf": token, "step": "wrap_up", "answer": "out of turn"})
+    assert other.status_code == 204  # another step's draft is ignored
+    assert client.post(url + "/draft", data={"step": step_of(page), "answer": "x"}).status_code == 403
+    for _ in range(200):
+        if not iv.drafts.busy:
+            break
+        time.sleep(0.02)
+    assert _Drafting.drafts == [("Limit\nper key.", [p.text for p in phase.points])]
+    assert client.post(url + "/draft", data={"csrf": token, "step": "x", "answer": "y"}).status_code == 204
+    assert client.post("/interview/nosuch/draft", data={"csrf": token, "step": "x", "answer": "y"}).status_code == 204

@@ -367,6 +367,28 @@ async def answer(request: Request) -> Response:
     return RedirectResponse(f"/interview/{s.id}", status_code=303)
 
 
+@requires("practice")
+@csrf_protected
+async def draft(request: Request) -> Response:
+    """The answer typed so far to the current step (sent by the page when typing pauses): graded ahead in the
+    background (``Interview.draft``), so that sending it finds the work done. Answers 204; grades are the same."""
+    s = sessions(request).get(request.path_params["sid"], current_user_id(request))
+    form = await request.form()
+    step, text = form.get("step", ""), form.get("answer", "")
+    if s is not None and isinstance(step, str) and isinstance(text, str) and text.strip():
+        await run_in_threadpool(_draft, s, step, text[:MAX_ANSWER].replace("\r\n", "\n"))
+    return Response(status_code=204)
+
+
+def _draft(s: Session, step: str, text: str) -> None:
+    if s.lock.acquire(blocking=False):  # a step being graded or scored: no head start is needed now
+        try:
+            if not s.done and step == s.step() and s.iv.grader_ready:
+                s.iv.draft(s.current.key, text, follow_up=s.follow_up)
+        finally:
+            s.lock.release()
+
+
 def _stop(request: Request, s: Session) -> None:
     with s.lock:
         if s.card is None:
@@ -426,6 +448,7 @@ ROUTES = [
     Route("/interview/start", start, methods=["POST"], name="interview_start"),
     Route("/interview/report/{iid}", report, methods=["GET"], name="interview_report"),
     Route("/interview/{sid}", step_page, methods=["GET"], name="interview_step"),
+    Route("/interview/{sid}/draft", draft, methods=["POST"], name="interview_draft"),
     Route("/interview/{sid}/answer", answer, methods=["POST"], name="interview_answer"),
     Route("/interview/{sid}/finish", finish, methods=["POST"], name="interview_finish"),
 ]
