@@ -11,11 +11,10 @@ from archqa.generate.assemble import assemble
 from archqa.generate.bank import Bank, bundled_bank, load_bank
 from archqa.generate.select import DIVERSITY_THRESHOLD, Selection, Shortfall, select
 from archqa.model import Blueprint, QuestionSet
-from archqa.validate.engine import Report, run
-from archqa.validate.report import render_markdown
 
 if TYPE_CHECKING:
     from archqa.llm.compose import Authoring, ModelOptions
+    from archqa.validate.engine import Report
 
 
 @dataclass
@@ -50,6 +49,9 @@ def generate(
     question a model writes passes the validator before it is kept; the slots
     that never do are listed in ``shortfalls`` and in the set's report.
     """
+    from archqa.validate.engine import run  # here, not at import: practice reads the bank without a validator
+    from archqa.validate.report import render_markdown
+
     bp = blueprint or Blueprint()
     b = bank if isinstance(bank, Bank) else load_bank(bank)
     authoring = None

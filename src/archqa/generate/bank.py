@@ -22,7 +22,6 @@ from archqa.errors import InputError
 from archqa.formats.house import read_document
 from archqa.model import BibEntry, GlossaryEntry, Question, Tool, type_slug
 from archqa.text import terms
-from archqa.validate.code import canonical
 
 if TYPE_CHECKING:
     from archqa.store import Store
@@ -185,6 +184,8 @@ def completeness(q: Question) -> float:
 
 
 def _entry_fields(q: Question) -> tuple[str, str, str, str, str]:
+    from archqa.validate.code import canonical  # not at import: reading the bank needs no validator
+
     langs = sorted({canonical(c.language) or c.language.lower() for c in q.code if c.language})
     text = " ".join([q.title, q.key_insight, " ".join(q.tags)])
     return (",".join(q.tags), ",".join(langs), " ".join(sorted(terms(text))), q.title, q.key_insight)
@@ -381,6 +382,8 @@ def store_bank(store: Store, shown: str = "store") -> Bank:
         full[key] = q
         diff = q.difficulty.rank if q.difficulty is not None else -1
         h = int.from_bytes(hashlib.blake2b(qid.encode(), digest_size=7).digest(), "big")
+        from archqa.validate.code import canonical
+
         langs = ",".join(sorted({canonical(c.language) or c.language.lower() for c in q.code if c.language}))
         entries.append(
             Entry(
