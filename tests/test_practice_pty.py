@@ -76,6 +76,13 @@ class Terminal:
         finally:
             os.close(self.master)
 
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:  # a failed expectation: the child is still running
+            self.proc.kill()
+
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
@@ -90,8 +97,7 @@ def test_a_pasted_two_paragraph_answer_a_flip_and_a_confirmed_rating_are_stored(
     set_file = tmp_path / "set.md"
     set_file.write_text(write_set(make_set()))
     args = [sys.executable, "-m", "archqa", "practice", str(set_file), "--limit", "2", "--grader", "lexical"]
-    term = Terminal(args, env)
-    try:
+    with Terminal(args, env) as term:
         term.expect(f"Q: {QS[0].title}")
         term.expect("> ")
         term.send(PASTE)  # one paste: the whole answer, the end mark and a stray line
@@ -119,9 +125,6 @@ def test_a_pasted_two_paragraph_answer_a_flip_and_a_confirmed_rating_are_stored(
         term.send("q\n")
         term.expect("Session over: 1 review saved (good 1).")
         assert term.close() == 0
-    finally:
-        if term.proc.poll() is None:
-            term.proc.kill()
     long = [line for line in term.out.splitlines() if len(line) > 100]
     assert not long, long
 
@@ -166,8 +169,7 @@ def test_an_answer_typed_line_by_line_is_graded_ahead_and_stored_as_graded_from_
         "Each wait has a timeout, so nothing blocks for ever.",
         "Keeping that extra state costs memory.",
     ]
-    term = Terminal([sys.executable, "-m", "archqa", "practice", str(set_file), "--limit", "1"], env)
-    try:
+    with Terminal([sys.executable, "-m", "archqa", "practice", str(set_file), "--limit", "1"], env) as term:
         term.expect(f"Q: {QS[0].title}")
         term.expect("> ")
         for line in lines:
@@ -180,9 +182,6 @@ def test_an_answer_typed_line_by_line_is_graded_ahead_and_stored_as_graded_from_
         term.send("\n")
         term.expect("Session over: 1 review saved")
         assert term.close() == 0
-    finally:
-        if term.proc.poll() is None:
-            term.proc.kill()
     with sqlite3.connect(tmp_path / "store.db") as db:
         (rid,) = db.execute("SELECT id FROM reviews").fetchone()
         stored = db.execute(

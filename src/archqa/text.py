@@ -152,32 +152,33 @@ def mentions(haystack: str, term: str) -> bool:
     """Whether lowercase ``haystack`` uses ``term`` (or, for "Long Name (LN)", either form; plurals count)."""
     for v in term_variants(term):
         found = _term_search(v.strip())
-        if found is None:
-            continue
-        # The pattern starts with the term's first word as written, after a look-behind that keeps the regular
-        # expression from skipping ahead to that word: a search walks the whole text (2 ms over a generated
-        # set). So find each place the word starts and try the pattern there: the same answer, far sooner.
-        first, pattern = found
-        at = haystack.find(first)
-        while at >= 0:
-            if pattern.match(haystack, at):  # the look-behind still sees the character before ``at``
-                return True
-            at = haystack.find(first, at + 1)
+        if found is not None and _first_match(haystack, *found) >= 0:
+            return True
     return False
 
 
 def first_word_at(text: str, word: str) -> int:
     r"""Where ``word`` first occurs in ``text`` as a whole word (no word character on either side), or -1: the
-    first match of ``(?<!\w)word(?!\w)``, found by trying the pattern only where the word starts."""
+    first match of ``(?<!\w)word(?!\w)``."""
     pattern = _whole_word(word)
     if not word:
         m = pattern.search(text)
         return m.start() if m else -1
-    at = text.find(word)
+    return _first_match(text, word, pattern)
+
+
+def _first_match(text: str, lead: str, pattern: re.Pattern[str]) -> int:
+    """Where ``pattern``, which starts with the literal ``lead`` after a look-behind, first matches ``text``, or -1.
+
+    The look-behind keeps the regular expression from skipping ahead to ``lead``, so a search walks the whole
+    text (2 ms over a generated set); finding each place ``lead`` starts and trying the pattern there gives the
+    same answer far sooner (the look-behind still sees the character before that place).
+    """
+    at = text.find(lead)
     while at >= 0:
         if pattern.match(text, at):
             return at
-        at = text.find(word, at + 1)
+        at = text.find(lead, at + 1)
     return -1
 
 
